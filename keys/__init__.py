@@ -1,0 +1,1 @@
+"""keys: key ceremony helpers, key storage encrypted at rest, fingerprints."""

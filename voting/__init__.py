@@ -1,0 +1,1 @@
+"""voting: the service — sessions, votes, ballot cards, ballot box, persistence, API, CLI."""
