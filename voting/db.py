@@ -8,6 +8,7 @@ service opens one :func:`session_scope` per unit of work and it commits once at 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +39,11 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 BEGIN_IMMEDIATE = "voting_begin_immediate"
 
 
+def _to_json(value: Any) -> str:
+    # Chinese text stays readable for an operator looking at the database.
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _sqlite_file(url: URL) -> Path | None:
     database = url.database
     if not database or database == ":memory:" or database.startswith("file:"):
@@ -55,12 +61,13 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _make_sqlite_engine(parsed, echo=echo)
-    return create_engine(parsed, echo=echo, pool_pre_ping=True)
+    return create_engine(parsed, echo=echo, pool_pre_ping=True, json_serializer=_to_json)
 
 
 def _make_sqlite_engine(url: URL, *, echo: bool) -> Engine:
     kwargs: dict[str, Any] = {
         "echo": echo,
+        "json_serializer": _to_json,
         "connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
     }
     path = _sqlite_file(url)

@@ -6,8 +6,8 @@ an ``http_status`` and a message in zh-CN and in English::
     DomainError                      (500  "internal")
      ├── NotFound                    (404  "not_found")
      ├── Conflict                    (409  "conflict")
-     │    ├── InvalidTransition      (409  "vote.invalid_transition")
-     │    └── VoteNotOpen            (409  "vote.not_open")
+     ├── InvalidTransition           (409  "vote.invalid_transition")
+     ├── VoteNotOpen                 (409  "vote.not_open")
      ├── InvalidInput                (422  "request.invalid")
      │    ├── ImportRejected         (422  "import.invalid_rows")
      │    └── BallotRejected         (422  "ballot.rejected")
@@ -95,64 +95,65 @@ class DomainError(Exception):
 # Resource names for NotFound messages; unknown names are shown as given.
 _RESOURCE_ZH = {
     "session": "会议",
+    "session_code": "会议代码",
     "deputy": "代表",
     "candidate_list": "候选项目清单",
     "candidate": "候选项目",
     "vote": "表决事项",
+    "seat": "座位",
     "ballot": "选票",
 }
 
 
-class NotFound(DomainError):
-    """A named thing does not exist (``resource`` is a short English noun, ``key`` its id)."""
+class _ResourceError(DomainError):
+    """An error about one named thing: ``resource`` is a short English noun, ``key`` its id."""
+
+    def __init__(self, resource: str, key: object) -> None:
+        super().__init__(resource=resource, key=str(key))
+
+    def _format_args(self, lang: str) -> Mapping[str, Any]:
+        resource = str(self.details.get("resource", ""))
+        shown = resource.replace("_", " ") if lang == "en" else _RESOURCE_ZH.get(resource, resource)
+        return {**self.details, "resource": shown}
+
+
+class NotFound(_ResourceError):
+    """A named thing does not exist."""
 
     code = "not_found"
     http_status = 404
     message_zh = "未找到{resource}：{key}"
     message_en = "No {resource} {key}"
 
-    def __init__(self, resource: str, key: object) -> None:
-        super().__init__(resource=resource, key=str(key))
 
-    def _format_args(self, lang: str) -> Mapping[str, Any]:
-        if lang == "en":
-            return {**self.details, "resource": self.details["resource"].replace("_", " ")}
-        return {**self.details, "resource": _RESOURCE_ZH.get(self.details["resource"],
-                                                               self.details["resource"])}
-
-
-class Conflict(DomainError):
-    """The request contradicts the current state (duplicate, already exists, …)."""
+class Conflict(_ResourceError):
+    """The thing would clash with one that exists (same code, seat, title, id…)."""
 
     code = "conflict"
     http_status = 409
-    message_zh = "与现有数据冲突：{reason}"
-    message_en = "Conflicts with existing data: {reason}"
-
-    def __init__(self, reason: str, **details: Any) -> None:
-        super().__init__(reason=reason, **details)
+    message_zh = "{resource}已存在：{key}"
+    message_en = "The {resource} {key} already exists"
 
 
-class InvalidTransition(Conflict):
+class InvalidTransition(DomainError):
     """A vote (or session) cannot move from its current state to the requested one."""
 
     code = "vote.invalid_transition"
+    http_status = 409
     message_zh = "表决事项不能从“{current}”变为“{target}”"
     message_en = "Cannot move the vote from '{current}' to '{target}'"
 
     def __init__(self, current: str, target: str, **details: Any) -> None:
-        DomainError.__init__(self, current=current, target=target, **details)
+        super().__init__(current=current, target=target, **details)
 
 
-class VoteNotOpen(Conflict):
+class VoteNotOpen(DomainError):
     """The vote is not accepting ballots (not yet opened, or already closed)."""
 
     code = "vote.not_open"
+    http_status = 409
     message_zh = "该表决事项当前未开放投票"
     message_en = "This vote is not open for ballots"
-
-    def __init__(self, **details: Any) -> None:
-        DomainError.__init__(self, **details)
 
 
 class InvalidInput(DomainError):

@@ -51,6 +51,13 @@ def catalog(lang: str) -> Mapping[str, str]:
     return data
 
 
+class _KeepMissing(dict[str, Any]):
+    """Shows a placeholder nobody filled in as itself rather than failing the page."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def translate(key: str, lang: str = DEFAULT_LANG, /, **kw: Any) -> str:
     """The text for ``key`` in ``lang``, formatted with ``kw``.
 
@@ -59,7 +66,7 @@ def translate(key: str, lang: str = DEFAULT_LANG, /, **kw: Any) -> str:
     """
     lang = normalize_lang(lang) or DEFAULT_LANG
     text = catalog(lang).get(key) or catalog(DEFAULT_LANG).get(key) or key
-    return text.format(**kw) if kw else text
+    return text.format_map(_KeepMissing(kw)) if kw else text
 
 
 def normalize_lang(tag: str | None) -> str | None:

@@ -28,7 +28,6 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "NAMING_CONVENTION",
     "SLUG_PATTERN",
-    "Slug",
     "Attendance",
     "AuditEntry",
     "AuditEntryPublic",
@@ -45,6 +44,7 @@ __all__ = [
     "Level",
     "SessionCreate",
     "SessionPublic",
+    "Slug",
     "ThresholdRule",
     "UTCDateTime",
     "Vote",
