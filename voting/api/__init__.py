@@ -1,0 +1,14 @@
+"""HTTP routers, one module per area. Add a router by importing it in :func:`routers`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+__all__ = ["routers"]
+
+
+def routers() -> list[APIRouter]:
+    """Every router of the app, in the order they are mounted."""
+    from voting.api import health, pages, sessions
+
+    return [health.router, pages.router, sessions.router]

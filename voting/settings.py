@@ -1,0 +1,102 @@
+"""Service configuration, read from the environment (prefix ``VOTING_``).
+
+Fails closed: outside demo mode the service refuses to start without a real secret key,
+so a forgotten or copy-pasted placeholder can never reach a live session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = [
+    "DEMO_SECRET_KEY",
+    "MIN_SECRET_KEY_LENGTH",
+    "Mode",
+    "Settings",
+    "get_settings",
+    "is_placeholder_secret",
+]
+
+Mode = Literal["demo", "production"]
+
+#: Used only when ``mode == "demo"`` and no key is given. It is public on purpose and is
+#: itself rejected as a placeholder in production.
+DEMO_SECRET_KEY = "demo-mode-only-not-a-secret-0000000000"
+
+MIN_SECRET_KEY_LENGTH = 32
+
+# Words that mark a key someone meant to replace; matched case-insensitively.
+_PLACEHOLDER_MARKERS = (
+    "changeme",
+    "change-me",
+    "change_me",
+    "replaceme",
+    "replace-me",
+    "placeholder",
+    "example",
+    "secret-key",
+    "secretkey",
+    "your-",
+    "xxxx",
+    "demo",
+    "test",
+    "todo",
+)
+
+
+def is_placeholder_secret(value: str) -> bool:
+    """True when ``value`` is too short, repetitive or looks like a template value."""
+    lowered = value.strip().lower()
+    if len(lowered) < MIN_SECRET_KEY_LENGTH:
+        return True
+    if len(set(lowered)) < 8:  # "aaaa…", "0000…", "abababab…"
+        return True
+    return any(marker in lowered for marker in _PLACEHOLDER_MARKERS)
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="VOTING_", extra="ignore", frozen=True)
+
+    database_url: str = "sqlite:///./var/voting.db"
+    mode: Mode = "production"
+    secret_key: SecretStr | None = None
+    data_dir: Path = Path("./var")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _fail_closed(self) -> Settings:
+        if self.mode == "demo":
+            return self
+        key = self.secret_key.get_secret_value() if self.secret_key is not None else ""
+        if is_placeholder_secret(key):
+            raise ValueError(
+                "VOTING_SECRET_KEY is missing or a placeholder; production mode refuses to "
+                f"start. Set a random value of at least {MIN_SECRET_KEY_LENGTH} characters "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(32))'), "
+                "or set VOTING_MODE=demo for a demonstration."
+            )
+        return self
+
+    @property
+    def is_demo(self) -> bool:
+        return self.mode == "demo"
+
+    def secret(self) -> bytes:
+        """The secret key as bytes; the public demo key only in demo mode."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        if self.is_demo:
+            return DEMO_SECRET_KEY.encode()
+        raise RuntimeError("unreachable: production settings always carry a secret key")
+
+
+def get_settings() -> Settings:
+    """Read the settings from the environment now (no cache: tests change the environment)."""
+    return Settings()
