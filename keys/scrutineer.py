@@ -27,6 +27,7 @@ from tally.key_ceremony import (
     Polynomial,
     ShareMessage,
     combine_received_shares,
+    own_share,
     shares_for_others,
     start_ceremony,
     verify_share,
@@ -73,8 +74,6 @@ class ScrutineerDevice:
         assert self._polynomial is not None, "commit first"
         sealed = {}
         for share in shares_for_others(params, self._polynomial):
-            if share.recipient == self.index:
-                continue
             ephemeral = X25519PrivateKey.from_private_bytes(self.rng(32))
             sealed[share.recipient] = seal_share(
                 share.share.to_bytes(), transport_keys[share.recipient], params.ceremony_id,
@@ -99,8 +98,7 @@ class ScrutineerDevice:
         A share that fails raises ``InvalidShare`` naming the sender (a complaint).
         """
         assert self._polynomial is not None, "commit first"
-        received = [s for s in shares_for_others(params, self._polynomial)
-                    if s.recipient == self.index]
+        received = [own_share(params, self._polynomial)]
         for sender, blob in sorted(sealed.items()):
             raw = open_share(blob, self.transport_key, params.ceremony_id, sender, self.index)
             message = ShareMessage(sender, self.index, Scalar.from_bytes(raw))

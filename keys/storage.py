@@ -49,9 +49,12 @@ __all__ = [
     "KeyStoreError",
     "ScryptParams",
     "generate_keypair",
+    "check_key_document",
     "load_private_key",
+    "open_private_key",
     "read_public_key",
     "save_private_key",
+    "seal_private_key",
 ]
 
 KEY_FILE_FORMAT = "rendavote-ed25519-key/v1"
@@ -115,22 +118,19 @@ def _header_aad(header: dict[str, Any]) -> bytes:
     return canonical_json(header)
 
 
-def save_private_key(
+def seal_private_key(
     key: Ed25519PrivateKey,
-    path: str | os.PathLike[str],
     passphrase: str | bytes,
     *,
     rng: Callable[[int], bytes],
     allow_demo: bool = False,
     params: ScryptParams | None = None,
-    overwrite: bool = False,
-) -> None:
-    """Write ``key`` to ``path`` (mode 0600), encrypted under ``passphrase``.
+) -> dict[str, Any]:
+    """The key document (module docstring) of ``key`` encrypted under ``passphrase``.
 
     An empty passphrase is refused unless ``allow_demo`` is set, in which case the key is
-    stored unencrypted and marked so. An existing file is kept unless ``overwrite``.
+    stored unencrypted and marked so.
     """
-    target = Path(path)
     public = _public_bytes(key)
     private = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     header: dict[str, Any] = {"format": KEY_FILE_FORMAT, "public_key": public.hex()}
@@ -155,8 +155,26 @@ def save_private_key(
         }
         aes = AESGCM(_aes_key(_passphrase_bytes(passphrase), salt, params))
         body = aes.encrypt(nonce, private, _header_aad(header))
-    document = {**header, "private_key": body.hex()}
-    _write_private_file(target, json.dumps(document, indent=1).encode() + b"\n", overwrite, rng)
+    return {**header, "private_key": body.hex()}
+
+
+def save_private_key(
+    key: Ed25519PrivateKey,
+    path: str | os.PathLike[str],
+    passphrase: str | bytes,
+    *,
+    rng: Callable[[int], bytes],
+    allow_demo: bool = False,
+    params: ScryptParams | None = None,
+    overwrite: bool = False,
+) -> None:
+    """Write ``key`` to ``path`` (mode 0600), sealed by :func:`seal_private_key`.
+
+    An existing file is kept unless ``overwrite``.
+    """
+    document = seal_private_key(key, passphrase, rng=rng, allow_demo=allow_demo, params=params)
+    data = json.dumps(document, indent=1).encode() + b"\n"
+    _write_private_file(Path(path), data, overwrite, rng)
 
 
 def _write_private_file(
@@ -206,6 +224,11 @@ def _read_document(path: str | os.PathLike[str]) -> dict[str, Any]:
         doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise KeyStoreError("key file is not valid JSON") from exc
+    return check_key_document(doc)
+
+
+def check_key_document(doc: Any) -> dict[str, Any]:
+    """``doc`` if it has the shape of a key document, else KeyStoreError."""
     if not isinstance(doc, dict) or set(doc) != {
         "format",
         "public_key",
@@ -250,7 +273,14 @@ def load_private_key(
     path: str | os.PathLike[str], passphrase: str | bytes, *, allow_demo: bool = False
 ) -> Ed25519PrivateKey:
     """Read and decrypt a key file written by ``save_private_key``."""
-    doc = _read_document(path)
+    return open_private_key(_read_document(path), passphrase, allow_demo=allow_demo)
+
+
+def open_private_key(
+    doc: Any, passphrase: str | bytes, *, allow_demo: bool = False
+) -> Ed25519PrivateKey:
+    """Decrypt a key document made by :func:`seal_private_key`."""
+    doc = check_key_document(doc)
     header = {k: doc[k] for k in ("format", "public_key", "encryption")}
     body = bytes.fromhex(doc["private_key"])
     if doc["encryption"] is None:

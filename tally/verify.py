@@ -240,7 +240,7 @@ def _verify_ballots(
         nonlocal total
         hashes.extend(part[0])
         if part[0]:
-            total = tuple(a + Ciphertext.from_json(b) for a, b in zip(total, part[1], strict=True))
+            total = tuple(a + Ciphertext.from_json(b, allow_identity=True) for a, b in zip(total, part[1], strict=True))
         if progress:
             progress(len(hashes), n)
 
@@ -297,7 +297,7 @@ def _certificate(doc: Any, payload: dict[str, Any], keys: RecordKeys,
     signers = {"certification": keys.certification.hex()}
     signers.update({f"scrutineer-{i}": keys.scrutineers[i][1].hex() for i in scrutineers})
     try:
-        verify_certificate(cert, signers)
+        verify_certificate(cert, signers, required_signers=signers.keys())
     except CertificateError as exc:
         raise RecordError("certificate", str(exc)) from exc
     return tuple(fingerprint(bytes.fromhex(key)) for key in signers.values())

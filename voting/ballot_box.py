@@ -59,7 +59,7 @@ def _spent_tag(secret: bytes, b_hash: bytes) -> str:
 def add_to_aggregate(aggregate: list[Any], ballot: EncryptedBallot) -> list[Any]:
     """The running homomorphic sum, as stored in the board head, plus one ballot."""
     return [
-        (Ciphertext.from_json(stored) + sel.ciphertext).to_json()
+        (Ciphertext.from_json(stored, allow_identity=True) + sel.ciphertext).to_json()
         for sel, stored in zip(ballot.selections, aggregate, strict=True)
     ]
 

@@ -16,11 +16,11 @@ from tally.key_ceremony import (
     finish_ceremony,
     verify_commitment_message,
 )
-from tally.messages import SignedMessage, verify_message
 from tally.errors import TallyError
+from tally.messages import SignedMessage, verify_message
 from voting import audit
 from voting.box_models import CeremonyMessageRow, KeyCeremonyRow, ScrutineerKey
-from voting.errors import Conflict, InvalidInput, NotFound
+from voting.errors import Conflict, MessageRejected, NotFound, NotReady
 
 __all__ = [
     "begin_ceremony",
@@ -46,7 +46,7 @@ def register_scrutineer(db: Session, session_id: int, index: int, name: str,
 
 def begin_ceremony(db: Session, session_id: int, n: int, k: int, actor: str) -> CeremonyParams:
     if db.get(KeyCeremonyRow, session_id) is not None:
-        raise Conflict("ceremony already begun", session=session_id)
+        raise Conflict("ceremony", session_id)
     params = CeremonyParams(f"rendavote/session/{session_id}", n, k)
     db.add(KeyCeremonyRow(session_id=session_id, ceremony_id=params.ceremony_id, n=n, k=k))
     audit.record(db, actor, "ceremony.begun", f"session:{session_id}", {"n": n, "k": k})
@@ -80,10 +80,10 @@ def post_commitment(db: Session, session_id: int, message: SignedMessage) -> Non
         verify_message("commitment", message, _signing_key(db, session_id, message.signer))
         body = CommitmentMessage.from_json(message.body)
         if body.index != message.signer:
-            raise InvalidInput(reason="signer is not the committing scrutineer")
+            raise MessageRejected(message.signer, "signer is not the committing scrutineer")
         verify_commitment_message(params, body)
     except TallyError as exc:
-        raise InvalidInput(reason=str(exc)) from exc
+        raise MessageRejected(message.signer, str(exc)) from exc
     db.add(CeremonyMessageRow(session_id=session_id, kind="commitment", sender=message.signer,
                               body=message.to_json()))
 
@@ -95,7 +95,7 @@ def post_sealed_share(db: Session, session_id: int, message: SignedMessage) -> N
         recipient = int(message.body["recipient"])
         bytes.fromhex(message.body["sealed"])
     except (TallyError, KeyError, TypeError, ValueError) as exc:
-        raise InvalidInput(reason=str(exc)) from exc
+        raise MessageRejected(message.signer, str(exc)) from exc
     db.add(CeremonyMessageRow(session_id=session_id, kind="share", sender=message.signer,
                               recipient=recipient, body=message.to_json()))
 
@@ -125,7 +125,7 @@ def complete_ceremony(db: Session, session_id: int, actor: str) -> CeremonyResul
     params = ceremony_params(db, session_id)
     found = commitments(db, session_id)
     if sorted(found) != list(range(1, params.n + 1)):
-        raise Conflict("commitments missing", have=sorted(found))
+        raise NotReady("commitments missing", have=sorted(found))
     result = finish_ceremony(params, [found[i] for i in sorted(found)])
     row = db.get(KeyCeremonyRow, session_id)
     assert row is not None
@@ -140,6 +140,6 @@ def ceremony_result(db: Session, session_id: int) -> tuple[CeremonyResult, list[
     """The finished ceremony and the signed commitment messages, for contexts and records."""
     row = db.get(KeyCeremonyRow, session_id)
     if row is None or row.result is None:
-        raise Conflict("key ceremony not completed", session=session_id)
+        raise NotReady("key ceremony not completed", session=session_id)
     signed = [SignedMessage.from_json(r.body) for r in _commitment_rows(db, session_id)]
     return CeremonyResult.from_json(row.result), signed

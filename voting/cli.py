@@ -43,6 +43,8 @@ __all__ = [
 #: Modules adding subcommands (each has ``add_parser(subparsers)``). Keep it short.
 COMMAND_MODULES: tuple[str, ...] = (
     "voting.demo",
+    "voting.simulate",
+    "voting.vote_cli",
 )
 
 # The object add_parser() receives.

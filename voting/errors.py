@@ -8,9 +8,11 @@ an ``http_status`` and a message in zh-CN and in English::
      ├── Conflict                    (409  "conflict")
      ├── InvalidTransition           (409  "vote.invalid_transition")
      ├── VoteNotOpen                 (409  "vote.not_open")
+     ├── NotReady                    (409  "state.not_ready")
      ├── InvalidInput                (422  "request.invalid")
      │    ├── ImportRejected         (422  "import.invalid_rows")
-     │    └── BallotRejected         (422  "ballot.rejected")
+     │    ├── BallotRejected         (422  "ballot.rejected")
+     │    └── MessageRejected        (422  "scrutineer.message_rejected")
      └── CardRejected                (403  "card.rejected")
 
 Codes are part of the API: clients and tests match on them, never on messages.
@@ -50,7 +52,9 @@ __all__ = [
     "ImportRejected",
     "InvalidInput",
     "InvalidTransition",
+    "MessageRejected",
     "NotFound",
+    "NotReady",
     "RowError",
     "VoteNotOpen",
     "error_body",
@@ -156,6 +160,18 @@ class VoteNotOpen(DomainError):
     message_en = "This vote is not open for ballots"
 
 
+class NotReady(DomainError):
+    """A step was asked for before what it needs exists (keys, a closed tally, a key…)."""
+
+    code = "state.not_ready"
+    http_status = 409
+    message_zh = "当前还不能进行此操作：{reason}"
+    message_en = "This cannot be done yet: {reason}"
+
+    def __init__(self, reason: str, **details: Any) -> None:
+        super().__init__(reason=reason, **details)
+
+
 class InvalidInput(DomainError):
     """The request is well-formed HTTP but its content is not acceptable."""
 
@@ -195,6 +211,18 @@ class BallotRejected(InvalidInput):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason=reason)
+
+
+class MessageRejected(InvalidInput):
+    """A scrutineer's message (commitment, sealed share, decryption share, signature) failed
+    its signature or proof check; ``reason`` says which check, ``scrutineer`` who sent it."""
+
+    code = "scrutineer.message_rejected"
+    message_zh = "监票人{scrutineer}的消息未通过验证：{reason}"
+    message_en = "The message of scrutineer {scrutineer} did not verify: {reason}"
+
+    def __init__(self, scrutineer: int, reason: str) -> None:
+        super().__init__(scrutineer=scrutineer, reason=reason)
 
 
 class CardRejected(DomainError):

@@ -21,7 +21,7 @@ from voting.box_models import (
     VoteOutcome,
 )
 from voting.ceremony import ceremony_result
-from voting.errors import Conflict
+from voting.errors import NotReady
 from voting.lifecycle import VoteState, require_state
 from voting.models import Vote
 
@@ -36,7 +36,7 @@ def record_parts(db: Session, vote: Vote) -> RecordParts:
     session_key = db.get(SessionKeyRow, vote.session_id)
     assert election is not None and outcome is not None and outcome.result is not None
     if session_key is None:
-        raise Conflict("session has no certification key", session=vote.session_id)
+        raise NotReady("session has no certification key", session=vote.session_id)
     ceremony, messages = ceremony_result(db, vote.session_id)
     scrutineers = db.exec(select(ScrutineerKey)
                           .where(ScrutineerKey.session_id == vote.session_id)).all()
@@ -62,7 +62,7 @@ def record_parts(db: Session, vote: Vote) -> RecordParts:
         ceremony_messages=messages,
         election_hash=bytes.fromhex(election.election_hash),
         board=board,
-        aggregate=[Ciphertext.from_json(c) for c in outcome.aggregate],
+        aggregate=[Ciphertext.from_json(c, allow_identity=True) for c in outcome.aggregate],
         shares=shares,
         counts=list(outcome.counts or []),
         result=outcome.result,

@@ -165,7 +165,7 @@ class Simulation:
             db.flush()
             for deputy in deputies[: session_doc["deputies_present"]]:
                 assert deputy.id is not None
-                db.add(Attendance(session_id=session.id, deputy_id=deputy.id, by=ACTOR))
+                db.add(Attendance(session_id=session.id, deputy_id=deputy.id, operator=ACTOR))
             create_session_key(db, session.id, self.passphrase, rng, ACTOR)
         self.devices = [ScrutineerDevice(i, f"代表{i:04d}", rng) for i in range(1, self.n + 1)]
         self._key_ceremony()

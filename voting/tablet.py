@@ -10,7 +10,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 
-from tally.ballot import EncryptedBallot, MarkedBallot, encrypt_ballot
+from tally.ballot import EncryptedBallot, EncryptedSelection, MarkedBallot, encrypt_ballot
+from tally.elgamal import encrypt
+from tally.group import random_scalar
+from tally.proofs import prove_range
 from tally.election import ElectionContext
 from tally.vote_spec import MOTION_CHOICES, VoteSpec
 
@@ -61,18 +64,20 @@ def choices_for(spec: VoteSpec, mark: object) -> tuple[tuple[int, ...], bool]:
 
 def encrypt_attempt(ctx: ElectionContext, vector: Sequence[int], valid: bool,
                     rng: Rng) -> EncryptedBallot:
-    """Encrypt ``vector``; when it breaks a limit, pair its honest per-selection proofs with
-    limit proofs that belong to another ballot (none can exist for it), as a broken or
-    malicious tablet would have to."""
+    """Encrypt ``vector``. When it breaks a limit, encrypt and prove each selection honestly
+    and pair them with limit proofs made for another ballot (none can exist for this one),
+    as a broken or malicious tablet would have to."""
     if valid:
         ballot, _ = encrypt_ballot(ctx, MarkedBallot(tuple(vector)), rng)
         return ballot
-    unconstrained = dataclasses.replace(ctx, manifest=dataclasses.replace(ctx.manifest,
-                                                                          constraints=()))
-    selections, _ = encrypt_ballot(unconstrained, MarkedBallot(tuple(vector)), rng)
-    minimal = minimal_valid(ctx)
-    decoy, _ = encrypt_ballot(ctx, MarkedBallot(minimal), rng)
-    return dataclasses.replace(decoy, selections=selections.selections)
+    selections = []
+    for m in vector:
+        r = random_scalar(rng)
+        ciphertext = encrypt(m, ctx.public_key, r)
+        proof = prove_range(ctx.election_hash, ctx.public_key, ciphertext, m, r, 0, 1, rng)
+        selections.append(EncryptedSelection(ciphertext, proof))
+    decoy, _ = encrypt_ballot(ctx, MarkedBallot(minimal_valid(ctx)), rng)
+    return dataclasses.replace(decoy, selections=tuple(selections))
 
 
 def minimal_valid(ctx: ElectionContext) -> tuple[int, ...]:

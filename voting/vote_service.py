@@ -33,7 +33,7 @@ from voting.box_models import (
 from voting.cards import card_counts, void_unissued
 from voting.ceremony import ceremony_result
 from voting.db import session_scope
-from voting.errors import Conflict, InvalidInput, NotFound
+from voting.errors import MessageRejected, NotFound, NotReady
 from voting.lifecycle import VoteState, require_state, transition
 from voting.models import Attendance, CongressSession, Vote
 
@@ -104,7 +104,7 @@ def close_vote(engine: Engine, vote_pk: int, actor: str) -> CardCounts:
         db.flush()
         cards = card_counts(db, vote)
         if cards.spent != head.seq:
-            raise Conflict("spent cards and board disagree", spent=cards.spent, board=head.seq)
+            raise NotReady("spent cards and board disagree", spent=cards.spent, board=head.seq)
         election = db.get(VoteElection, vote_pk)
         assert election is not None
         spec = vote_spec(db, vote)  # present deputies as at the close
@@ -123,7 +123,7 @@ def election_context(db: Session, vote: Vote) -> ElectionContext:
 
 def aggregate_of(db: Session, vote: Vote) -> tuple[Ciphertext, ...]:
     outcome = _outcome(db, vote)
-    return tuple(Ciphertext.from_json(c) for c in outcome.aggregate)
+    return tuple(Ciphertext.from_json(c, allow_identity=True) for c in outcome.aggregate)
 
 
 def submit_decryption_share(db: Session, vote: Vote, message: SignedMessage, actor: str) -> bool:
@@ -136,10 +136,10 @@ def submit_decryption_share(db: Session, vote: Vote, message: SignedMessage, act
         verify_message("decryption-share", message, _scrutineer_key(db, vote, message.signer))
         share = DecryptionShare.from_json(message.body)
         if share.scrutineer != message.signer:
-            raise InvalidInput(reason="signer is not the share's scrutineer")
+            raise MessageRejected(message.signer, "signer is not the share's scrutineer")
         verify_decryption_share(ctx, ceremony, aggregate, share)
     except TallyError as exc:
-        raise InvalidInput(reason=str(exc)) from exc
+        raise MessageRejected(message.signer, str(exc)) from exc
     assert vote.id is not None
     db.add(DecryptionShareRow(vote_id=vote.id, scrutineer=share.scrutineer,
                               message=message.to_json()))
@@ -184,9 +184,9 @@ def certify(db: Session, vote: Vote, certification_key: Ed25519PrivateKey,
         key = _scrutineer_key(db, vote, row.scrutineer)
         expected[f"scrutineer-{row.scrutineer}"] = key.hex()
     try:
-        verify_certificate(certificate, expected)
+        verify_certificate(certificate, expected, required_signers=expected.keys())
     except CertificateError as exc:
-        raise InvalidInput(reason=str(exc)) from exc
+        raise MessageRejected(0, str(exc)) from exc
     outcome = _outcome(db, vote)
     outcome.certificate = certificate.to_json()
     db.add(outcome)
@@ -204,14 +204,14 @@ def _vote(db: Session, vote_pk: int) -> Vote:
 def _election(db: Session, vote: Vote) -> VoteElection:
     election = db.get(VoteElection, vote.id)
     if election is None:
-        raise Conflict("vote has no keys yet", vote=vote.slug)
+        raise NotReady("vote has no keys yet", vote=vote.slug)
     return election
 
 
 def _outcome(db: Session, vote: Vote) -> VoteOutcome:
     outcome = db.get(VoteOutcome, vote.id)
     if outcome is None:
-        raise Conflict("vote is not closed", vote=vote.slug)
+        raise NotReady("vote is not closed", vote=vote.slug)
     return outcome
 
 
@@ -233,5 +233,5 @@ def _session_key_hex(db: Session, vote: Vote) -> str:
 
     row = db.get(SessionKeyRow, vote.session_id)
     if row is None:
-        raise Conflict("session has no certification key", session=vote.session_id)
+        raise NotReady("session has no certification key", session=vote.session_id)
     return row.public_key
