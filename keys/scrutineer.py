@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from keys.transport import open_share, public_bytes, seal_share
 from tally.certificate import Signature, sign_payload
 from tally.decryption import make_decryption_share
-from tally.elgamal import Ciphertext
 from tally.election import ElectionContext
+from tally.elgamal import Ciphertext
 from tally.group import Scalar
 from tally.key_ceremony import (
     CeremonyParams,

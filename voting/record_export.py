@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tally.board import BoardEntry
 from tally.elgamal import Ciphertext
@@ -44,12 +44,12 @@ def record_parts(db: Session, vote: Vote) -> RecordParts:
         BoardEntry(row.seq, json.loads(row.ballot), bytes.fromhex(row.ballot_hash),
                    bytes.fromhex(row.prev), bytes.fromhex(row.entry_hash))
         for row in db.exec(select(BoardEntryRow).where(BoardEntryRow.vote_id == vote.id)
-                           .order_by(BoardEntryRow.seq)).all()
+                           .order_by(col(BoardEntryRow.seq))).all()
     ]
     shares = [
         SignedMessage.from_json(row.message)
         for row in db.exec(select(DecryptionShareRow).where(DecryptionShareRow.vote_id == vote.id)
-                           .order_by(DecryptionShareRow.scrutineer)).all()
+                           .order_by(col(DecryptionShareRow.scrutineer))).all()
     ]
     return RecordParts(
         spec=VoteSpec.from_json(election.spec),

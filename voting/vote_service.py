@@ -11,12 +11,18 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from tally.certificate import Certificate, CertificateError, Signature, sign_payload, verify_certificate
+from tally.certificate import (
+    Certificate,
+    CertificateError,
+    Signature,
+    sign_payload,
+    verify_certificate,
+)
 from tally.decryption import DecryptionShare, combine_decryption, verify_decryption_share
-from tally.elgamal import Ciphertext
 from tally.election import ElectionContext, make_context
+from tally.elgamal import Ciphertext
 from tally.errors import TallyError
 from tally.group import IDENTITY
 from tally.messages import SignedMessage, verify_message
@@ -217,7 +223,7 @@ def _outcome(db: Session, vote: Vote) -> VoteOutcome:
 
 def _share_rows(db: Session, vote: Vote) -> list[DecryptionShareRow]:
     return list(db.exec(select(DecryptionShareRow).where(DecryptionShareRow.vote_id == vote.id)
-                        .order_by(DecryptionShareRow.scrutineer)).all())
+                        .order_by(col(DecryptionShareRow.scrutineer))).all())
 
 
 def _scrutineer_key(db: Session, vote: Vote, index: int) -> bytes:
