@@ -3,8 +3,9 @@
 PostgreSQL is the server at 127.0.0.1:5432, database ``test``, trust auth, user
 ``postgres`` (or ``root``). Each test gets a schema of its own (created, put first on the
 connection's search_path, dropped afterwards), so parallel runs never see each other.
-When the server cannot be reached the PostgreSQL cases are skipped, unless
-``VOTING_TEST_REQUIRE_POSTGRES=1`` (set by ``make test`` and CI), where they fail.
+``VOTING_TEST_POSTGRES_URL`` names another server. When the server cannot be reached
+the PostgreSQL cases are skipped, unless ``VOTING_TEST_REQUIRE_POSTGRES=1`` (set by
+``make test`` and CI), where they fail.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ DATABASES = ["sqlite", "postgresql"]
 
 def _reachable_postgres() -> tuple[URL | None, str]:
     reasons = []
-    for candidate in POSTGRES_URLS:
+    override = os.environ.get("VOTING_TEST_POSTGRES_URL")
+    for candidate in (override,) if override else POSTGRES_URLS:
         url = make_url(candidate).update_query_dict({"connect_timeout": "3"})
         engine = make_engine(url)
         try:
@@ -51,7 +53,7 @@ def postgres_url() -> URL:
     """The administrative URL of the test PostgreSQL server (skip/fail if unreachable)."""
     url, reason = _reachable_postgres()
     if url is None:
-        message = f"PostgreSQL at 127.0.0.1:5432 unreachable ({reason})"
+        message = f"PostgreSQL unreachable ({reason})"
         if os.environ.get("VOTING_TEST_REQUIRE_POSTGRES") == "1":
             pytest.fail(message + " and VOTING_TEST_REQUIRE_POSTGRES=1", pytrace=False)
         pytest.skip(message)
