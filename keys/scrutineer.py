@@ -64,7 +64,9 @@ class ScrutineerDevice:
         return public_bytes(self.transport_key)
 
     def commit(self, params: CeremonyParams) -> SignedMessage:
-        """Round 1: a fresh polynomial; publish its signed Feldman commitments."""
+        """Round 1: a fresh polynomial; publish its signed Feldman commitments (once)."""
+        if self._polynomial is not None or self._secret_share is not None:
+            raise RuntimeError("this device has already committed in the ceremony")
         self._polynomial, message = start_ceremony(params, self.index, self.rng)
         return sign_message("commitment", message.to_json(), self.index, self.signing_key)
 

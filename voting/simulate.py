@@ -251,9 +251,11 @@ class Simulation:
         with session_scope(self.engine) as db:
             vote = _vote(db, vote_pk)
             payload, _ = vote_service.pending_payload(db, vote)
-            signatures = [device.sign_certificate(payload) for device in participants]
+            for device in participants:
+                vote_service.add_scrutineer_signature(db, vote, device.sign_certificate(payload),
+                                                      ACTOR)
             key = unlock_session_key(db, self.session_id, self.passphrase)
-            vote_service.certify(db, vote, key, signatures, ACTOR)
+            vote_service.certify(db, vote, key, ACTOR)
         with Session(self.engine) as db:
             vote = _vote(db, vote_pk)
             directory = out / vote_doc["id"]
