@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from voting.api import routers
 from voting.db import make_engine
 from voting.errors import install_error_handlers
+from voting.hardening import install_hardening
 from voting.i18n import LANG_COOKIE, normalize_lang
 from voting.settings import Settings, get_settings
 from voting.templating import STATIC_DIR, make_templates
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates()
     install_error_handlers(app)
     app.add_middleware(_HeadersMiddleware)
+    install_hardening(app, settings)  # outermost: CSP, HSTS, body and card-attempt limits
     for router in routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
