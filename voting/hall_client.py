@@ -186,14 +186,16 @@ class CastOutcome:
 
 
 async def _cast_all(base_url: str, path: str, bodies: Sequence[bytes], concurrency: int,
-                    timeout: float, indices: Sequence[int]) -> list[CastOutcome]:
+                    timeout: float, indices: Sequence[int],
+                    local_address: str | None) -> list[CastOutcome]:
     # No keep-alive: each tablet casts once, on its own connection. Kept-alive connections
     # would pin the whole run to whichever server worker accepted them first.
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=0)
     gate = asyncio.Semaphore(concurrency)
     headers = {"content-type": "application/json"}
 
-    async with httpx.AsyncClient(base_url=base_url, limits=limits,
+    transport = httpx.AsyncHTTPTransport(limits=limits, local_address=local_address)
+    async with httpx.AsyncClient(base_url=base_url, transport=transport,
                                  timeout=httpx.Timeout(timeout)) as client:
         async def one(index: int) -> CastOutcome:
             async with gate:
@@ -214,10 +216,15 @@ async def _cast_all(base_url: str, path: str, bodies: Sequence[bytes], concurren
 
 
 def cast_all(base_url: str, path: str, bodies: Sequence[bytes], *, concurrency: int = 50,
-             timeout: float = 30.0, indices: Sequence[int] | None = None) -> list[CastOutcome]:
-    """POST every body (or those at ``indices``) to ``path``, at most ``concurrency`` at once."""
+             timeout: float = 30.0, indices: Sequence[int] | None = None,
+             local_address: str | None = None) -> list[CastOutcome]:
+    """POST every body (or those at ``indices``) to ``path``, at most ``concurrency`` at once.
+
+    ``local_address`` (e.g. "127.0.0.2") makes the casts come from another device.
+    """
     chosen = list(range(len(bodies))) if indices is None else list(indices)
-    return asyncio.run(_cast_all(base_url, path, bodies, concurrency, timeout, chosen))
+    return asyncio.run(_cast_all(base_url, path, bodies, concurrency, timeout, chosen,
+                                 local_address))
 
 
 def latency_ms(outcomes: Sequence[CastOutcome], quantile: float) -> float:
