@@ -29,12 +29,13 @@ from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voting.errors import (
+    Conflict,
     DomainError,
     InvalidInput,
     RequestTooLarge,
@@ -231,8 +232,18 @@ async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(error, request_lang(request)), status_code=error.http_status)
 
 
+async def _unique_clash(request: Request, exc: Exception) -> JSONResponse:
+    # A write that breaks a unique key (the same scrutineer index twice, two racing
+    # requests): the database refused it, so nothing changed; the client gets 409, not 500.
+    _log.warning("unique constraint on %s %s: %s", request.method, request.url.path,
+                 str(getattr(exc, "orig", exc)).splitlines()[0])
+    error = Conflict("entry", "unique key")
+    return JSONResponse(error_body(error, request_lang(request)), status_code=error.http_status)
+
+
 def install_hardening(app: FastAPI, settings: Settings) -> None:
-    """Add the middleware and the out-of-range handlers to ``app``."""
+    """Add the middleware, and the handlers that keep database refusals out of the 5xx."""
     app.add_middleware(HardeningMiddleware, settings=settings)
     app.add_exception_handler(DataError, _out_of_range)
     app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(IntegrityError, _unique_clash)
