@@ -27,6 +27,9 @@ def test_one_card_one_ballot_under_100_concurrent_casts(db_url: str, tmp_path: P
             # another device: this one has spent its budget of refused cards.
             retries = cast_all(server.base_url, h.vote.cast_path, bodies, concurrency=20,
                                indices=[ATTEMPTS] * 20, timeout=60, local_address="127.0.0.2")
+            # This device has had 99 refused cards: it is refused still, and told to wait
+            # by any worker that counted at least 10 of them (the limit is per process).
+            late = cast_all(server.base_url, h.vote.cast_path, bodies, indices=[1, 2, 3])
 
         statuses = Counter(o.status for o in outcomes)
         print(f"double votes: {dict(statuses)}")
@@ -36,6 +39,7 @@ def test_one_card_one_ballot_under_100_concurrent_casts(db_url: str, tmp_path: P
         assert set(statuses) <= {201, 403, 429}, statuses
         assert {o.error_code for o in outcomes if o.status == 403} == {"card.rejected"}
         assert all(o.accepted for o in retries)
+        assert {o.error_code for o in late} <= {"card.rejected", "card.too_many_attempts"}
         assert len({(o.body or {}).get("tracking_code") for o in retries}) == 1
 
         winner = next(o for o in outcomes if o.accepted)
