@@ -77,9 +77,13 @@ Encrypted = tuple[str, list[dict[str, Any]]]  # election hash, ballots under it
 
 
 def run_load(kind: str, database_url: str, cached: Encrypted | None, count: int, *,
-             workers: int, concurrency: int, workdir: Path,
+             workers: int, concurrency: int, workdir: Path, processes: int = 1,
              ) -> tuple[dict[str, Any], Encrypted]:
-    """One database's run; returns its figures and the ballots (for the next database)."""
+    """One database's run; returns its figures and the ballots (for the next database).
+
+    ``processes`` > 1: that many separate `voting serve` processes (of ``workers`` each),
+    the client sharing casts among them round robin, as a balancing proxy would.
+    """
     engine = make_engine(database_url)
     try:
         started = time.perf_counter()
@@ -91,17 +95,24 @@ def run_load(kind: str, database_url: str, cached: Encrypted | None, count: int,
         ballots = cached[1]
         encrypt_s = time.perf_counter() - started
         bodies = cast_bodies(vote, ballots)
-        server = ServedProcess(database_url, workdir / f"server-{kind}.log", workers=workers)
-        with server:
+        servers = [ServedProcess(database_url, workdir / f"server-{kind}-{n}.log",
+                                 workers=workers) for n in range(processes)]
+        try:
+            for server in servers:
+                server.start()
             started = time.perf_counter()
-            outcomes = cast_all(server.base_url, vote.cast_path, bodies,
+            outcomes = cast_all([s.base_url for s in servers], vote.cast_path, bodies,
                                 concurrency=concurrency)
             wall = time.perf_counter() - started
+        finally:
+            for server in servers:
+                server.stop()
         receipts = [o.body for o in outcomes if o.accepted and o.body is not None]
         board = check_board(engine, vote, receipts)
     finally:
         engine.dispose()
-    return _figures(kind, workers, concurrency, outcomes, board.entries, board.spent,
+    label = kind if processes == 1 else f"{kind}/{processes}proc"
+    return _figures(label, workers * processes, concurrency, outcomes, board.entries, board.spent,
                     len(board.missing), wall, setup_s, encrypt_s), cached
 
 
@@ -153,6 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="comma-separated: sqlite, postgresql")
     parser.add_argument("--pg-workers", type=int, default=2, help="server workers on PostgreSQL")
     parser.add_argument("--sqlite-workers", type=int, default=1, help="server workers on SQLite")
+    parser.add_argument("--balanced", action="store_true",
+                        help="also run PostgreSQL as separate 1-worker processes, casts shared "
+                             "round robin (what a balancing proxy does)")
     parser.add_argument("--postgres-url", default=os.environ.get("VOTING_BENCH_POSTGRES_URL",
                                                                   DEFAULT_POSTGRES))
     args = parser.parse_args(argv)
@@ -170,6 +184,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             with scratch_database(kind, Path(tmp), args.postgres_url) as url:
                 row, cached = run_load(kind, url, cached, args.ballots, workers=workers,
                                         concurrency=args.concurrency, workdir=Path(tmp))
+            rows.append(row)
+        if args.balanced and "postgresql" in args.db:
+            print(f"[postgresql] {args.pg_workers} balanced processes…", file=sys.stderr)
+            with scratch_database("postgresql", Path(tmp), args.postgres_url) as url:
+                row, cached = run_load("postgresql", url, cached, args.ballots, workers=1,
+                                       concurrency=args.concurrency, workdir=Path(tmp),
+                                       processes=args.pg_workers)
             rows.append(row)
     print(_table(rows))
     for row in rows:

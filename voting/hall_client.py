@@ -185,8 +185,8 @@ class CastOutcome:
         return str(error.get("code")) if isinstance(error, dict) else None
 
 
-async def _cast_all(base_url: str, path: str, bodies: Sequence[bytes], concurrency: int,
-                    timeout: float, indices: Sequence[int],
+async def _cast_all(base_urls: Sequence[str], path: str, bodies: Sequence[bytes],
+                    concurrency: int, timeout: float, indices: Sequence[int],
                     local_address: str | None) -> list[CastOutcome]:
     # No keep-alive: each tablet casts once, on its own connection. Kept-alive connections
     # would pin the whole run to whichever server worker accepted them first.
@@ -195,13 +195,13 @@ async def _cast_all(base_url: str, path: str, bodies: Sequence[bytes], concurren
     headers = {"content-type": "application/json"}
 
     transport = httpx.AsyncHTTPTransport(limits=limits, local_address=local_address)
-    async with httpx.AsyncClient(base_url=base_url, transport=transport,
-                                 timeout=httpx.Timeout(timeout)) as client:
-        async def one(index: int) -> CastOutcome:
+    async with httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(timeout)) as client:
+        async def one(number: int, index: int) -> CastOutcome:
+            url = base_urls[number % len(base_urls)] + path  # round robin, like a proxy
             async with gate:
                 started = time.perf_counter()
                 try:
-                    answer = await client.post(path, content=bodies[index], headers=headers)
+                    answer = await client.post(url, content=bodies[index], headers=headers)
                 except httpx.HTTPError:
                     return CastOutcome(index, 0, (time.perf_counter() - started) * 1000, None)
                 ms = (time.perf_counter() - started) * 1000
@@ -212,18 +212,20 @@ async def _cast_all(base_url: str, path: str, bodies: Sequence[bytes], concurren
                 return CastOutcome(index, answer.status_code, ms,
                                    body if isinstance(body, dict) else None)
 
-        return list(await asyncio.gather(*(one(i) for i in indices)))
+        return list(await asyncio.gather(*(one(n, i) for n, i in enumerate(indices))))
 
 
-def cast_all(base_url: str, path: str, bodies: Sequence[bytes], *, concurrency: int = 50,
-             timeout: float = 30.0, indices: Sequence[int] | None = None,
+def cast_all(base_url: str | Sequence[str], path: str, bodies: Sequence[bytes], *,
+             concurrency: int = 50, timeout: float = 30.0, indices: Sequence[int] | None = None,
              local_address: str | None = None) -> list[CastOutcome]:
     """POST every body (or those at ``indices``) to ``path``, at most ``concurrency`` at once.
 
+    Several base URLs share the casts round robin (servers behind a balancing proxy).
     ``local_address`` (e.g. "127.0.0.2") makes the casts come from another device.
     """
     chosen = list(range(len(bodies))) if indices is None else list(indices)
-    return asyncio.run(_cast_all(base_url, path, bodies, concurrency, timeout, chosen,
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
+    return asyncio.run(_cast_all(urls, path, bodies, concurrency, timeout, chosen,
                                  local_address))
 
 
