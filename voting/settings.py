@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./var")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    #: Mark login and device cookies Secure: set it when the service is reached over TLS
+    #: (directly or through a TLS-terminating proxy), so browsers never send them in clear.
+    cookie_secure: bool = False
 
     @model_validator(mode="after")
     def _fail_closed(self) -> Settings:

@@ -1,18 +1,24 @@
 """What scrutineers' devices exchange through the server: ceremony messages, decryption
 shares, certificate signatures. Every message is signed by its scrutineer's own key and
-checked before it is kept; secret shares travel sealed to their recipient."""
+checked before it is kept; secret shares travel sealed to their recipient.
+
+Every write is a scrutineer's signed request (voting/api/auth.py), and the message it
+carries must be that same scrutineer's. Commitments are shown only once all n are in, so
+no scrutineer can choose theirs after seeing the others'."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
+from sqlmodel import col, select
 
 from tally.certificate import CertificateError, Signature
 from tally.messages import MessageError, SignedMessage
 from voting import ceremony, repository, vote_service
+from voting.api.auth import OperatorOrScrutineer, Scrutineer
 from voting.api.deps import DbSession, EngineDep
-from voting.box_models import KeyCeremonyRow, VoteOutcome
+from voting.box_models import KeyCeremonyRow, ScrutineerKey, VoteOutcome
 from voting.db import session_scope
 from voting.errors import MessageRejected, NotFound, NotReady
 from voting.lifecycle import VoteState, require_state
@@ -23,11 +29,20 @@ router = APIRouter(prefix="/api/sessions/{session_id}", tags=["scrutineers"])
 ACTOR_PREFIX = "scrutineer"
 
 
-def _signed(doc: dict[str, Any]) -> SignedMessage:
+def _signed(doc: dict[str, Any], sender: int) -> SignedMessage:
+    """The signed message in ``doc``, refused unless it is the requesting scrutineer's."""
     try:
-        return SignedMessage.from_json(doc)
+        message = SignedMessage.from_json(doc)
     except MessageError as exc:
-        raise MessageRejected(0, str(exc)) from exc
+        raise MessageRejected(sender, str(exc)) from exc
+    if message.signer != sender:
+        raise MessageRejected(sender, "a scrutineer may only send their own messages")
+    return message
+
+
+def _all_committed(db: DbSession, session_id: int) -> bool:
+    return len(ceremony.commitments(db, session_id)) == ceremony.ceremony_params(
+        db, session_id).n
 
 
 @router.get("/ceremony", summary="The key ceremony: parameters, keys, commitments, result")
@@ -35,12 +50,19 @@ def get_ceremony(session_id: int, db: DbSession) -> dict[str, Any]:
     row = db.get(KeyCeremonyRow, session_id)
     if row is None:
         raise NotFound("ceremony", session_id)
+    found = ceremony.commitments(db, session_id)
+    complete = len(found) == row.n
+    keys = db.exec(select(ScrutineerKey).where(ScrutineerKey.session_id == session_id)
+                   .order_by(col(ScrutineerKey.index))).all()
     return {
         "params": ceremony.ceremony_params(db, session_id).to_json(),
-        "transport_keys": {str(i): k.hex() for i, k in
-                           ceremony.transport_keys(db, session_id).items()},
-        "commitments": {str(i): c.to_json() for i, c in
-                        ceremony.commitments(db, session_id).items()},
+        "scrutineers": [{"index": k.index, "name": k.name, "signing_key": k.signing_key,
+                         "transport_key": k.transport_key} for k in keys],
+        "transport_keys": {str(k.index): k.transport_key for k in keys},
+        "committed": sorted(found),
+        # Withheld until every commitment is in (tally/key_ceremony.py).
+        "commitments": {str(i): c.to_json() for i, c in found.items()} if complete else {},
+        "shares_relayed": ceremony.shares_relayed(db, session_id),
         "result": row.result,
     }
 
@@ -48,8 +70,8 @@ def get_ceremony(session_id: int, db: DbSession) -> dict[str, Any]:
 @router.post("/ceremony/commitments", status_code=201,
              summary="Round 1: a scrutineer's signed Feldman commitments")
 def post_commitment(session_id: int, message: Annotated[dict[str, Any], Body()],
-                    engine: EngineDep) -> dict[str, str]:
-    signed = _signed(message)
+                    engine: EngineDep, sender: Scrutineer) -> dict[str, str]:
+    signed = _signed(message, sender)
     with session_scope(engine) as tx:
         ceremony.post_commitment(tx, session_id, signed)
     return {"status": "accepted"}
@@ -58,15 +80,20 @@ def post_commitment(session_id: int, message: Annotated[dict[str, Any], Body()],
 @router.post("/ceremony/shares", status_code=201,
              summary="Round 2: one share sealed to its recipient, signed by its sender")
 def post_share(session_id: int, message: Annotated[dict[str, Any], Body()],
-               engine: EngineDep) -> dict[str, str]:
-    signed = _signed(message)
+               engine: EngineDep, sender: Scrutineer) -> dict[str, str]:
+    signed = _signed(message, sender)
     with session_scope(engine) as tx:
+        if not _all_committed(tx, session_id):
+            raise NotReady("commitments missing")
         ceremony.post_sealed_share(tx, session_id, signed)
     return {"status": "accepted"}
 
 
 @router.get("/ceremony/shares/{index}", summary="Round 3: the sealed shares for scrutineer index")
-def get_shares(session_id: int, index: int, db: DbSession) -> dict[str, str]:
+def get_shares(session_id: int, index: int, db: DbSession,
+               caller: Scrutineer) -> dict[str, str]:
+    if caller != index:
+        raise MessageRejected(caller, "a scrutineer may only fetch their own shares")
     return {str(sender): blob.hex() for sender, blob in
             ceremony.sealed_shares_for(db, session_id, index).items()}
 
@@ -85,8 +112,8 @@ def get_tally(session_id: int, slug: str, db: DbSession) -> dict[str, Any]:
              summary="A scrutineer's signed decryption share; the k-th one counts the vote")
 def post_decryption_share(session_id: int, slug: str,
                           message: Annotated[dict[str, Any], Body()],
-                          engine: EngineDep) -> dict[str, Any]:
-    signed = _signed(message)
+                          engine: EngineDep, sender: Scrutineer) -> dict[str, Any]:
+    signed = _signed(message, sender)
     with session_scope(engine, immediate=True) as tx:
         vote = repository.get_vote(tx, session_id, slug)
         counted = vote_service.submit_decryption_share(
@@ -96,7 +123,8 @@ def post_decryption_share(session_id: int, slug: str,
 
 @router.get("/votes/{slug}/certificate-payload",
             summary="The certificate payload every signer signs (after the count)")
-def certificate_payload(session_id: int, slug: str, db: DbSession) -> dict[str, Any]:
+def certificate_payload(session_id: int, slug: str, db: DbSession,
+                        _caller: OperatorOrScrutineer) -> dict[str, Any]:
     vote = repository.get_vote(db, session_id, slug)
     payload, _ = vote_service.pending_payload(db, vote)
     return payload
@@ -105,11 +133,13 @@ def certificate_payload(session_id: int, slug: str, db: DbSession) -> dict[str, 
 @router.post("/votes/{slug}/certificate-signatures", status_code=201,
              summary="A scrutineer's signature on the certificate payload")
 def post_signature(session_id: int, slug: str, signature: Annotated[dict[str, Any], Body()],
-                   engine: EngineDep) -> dict[str, str]:
+                   engine: EngineDep, sender: Scrutineer) -> dict[str, str]:
     try:
         parsed = Signature.from_json(signature)
     except CertificateError as exc:
-        raise MessageRejected(0, str(exc)) from exc
+        raise MessageRejected(sender, str(exc)) from exc
+    if parsed.signer != f"{ACTOR_PREFIX}-{sender}":
+        raise MessageRejected(sender, "a scrutineer may only send their own signature")
     with session_scope(engine) as tx:
         vote = repository.get_vote(tx, session_id, slug)
         vote_service.add_scrutineer_signature(tx, vote, parsed, parsed.signer)
