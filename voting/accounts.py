@@ -38,7 +38,6 @@ __all__ = [
     "SESSION_LIFETIME",
     "AccountRole",
     "DeviceRole",
-    "LoginFailed",
     "Principal",
     "attempt_login",
     "check_csrf",
@@ -71,18 +70,6 @@ class AccountRole(StrEnum):
 class DeviceRole(StrEnum):
     KIOSK = "kiosk"  # 代表投票终端
     PRESIDIUM = "presidium"  # 会场大屏
-
-
-class LoginFailed(InvalidInput):
-    """One answer for an unknown name, a wrong password, a disabled or locked account."""
-
-    code = "auth.login_failed"
-    http_status = 401
-    message_zh = "用户名或密码错误（连续输错多次需稍候再试）"
-    message_en = "Wrong name or password (after several failures, wait a minute)"
-
-    def __init__(self) -> None:
-        super().__init__()
 
 
 @dataclass(frozen=True)
@@ -179,7 +166,7 @@ def attempt_login(db: Session, name: str, password: str, now: datetime | None = 
     """Check the password and start a login session; returns its token (for the cookie).
 
     A failure returns None instead of raising, so that the caller commits what it records
-    (the failed attempt, the lockout) and then refuses with :class:`LoginFailed`.
+    (the failed attempt, the lockout) before refusing. Every failure looks the same.
     """
     now = now or utcnow()
     account = db.exec(select(StaffAccount).where(StaffAccount.name == name.strip())).first()

@@ -62,6 +62,7 @@ __all__ = [
     "require_operator",
     "require_operator_or_scrutineer",
     "require_presidium",
+    "require_roles",
     "require_scrutineer",
 ]
 
@@ -175,7 +176,8 @@ def _find_principal(request: Request) -> Principal | None:
     return None
 
 
-def _require(request: Request, *roles: str) -> Principal:
+def require_roles(request: Request, *roles: str) -> Principal:
+    """The caller if their role is one of ``roles`` (CSRF checked for cookie changes)."""
     principal = current_principal(request)
     if principal is None:
         if roles == ("operator",):
@@ -193,15 +195,15 @@ def _require(request: Request, *roles: str) -> Principal:
 
 def require_operator(request: Request) -> str:
     """The operator's name for the audit log; refuses anyone else."""
-    return _require(request, "operator").name
+    return require_roles(request, "operator").name
 
 
 def require_presidium(request: Request) -> Principal:
-    return _require(request, "presidium")
+    return require_roles(request, "presidium")
 
 
 def require_kiosk(request: Request) -> Principal:
-    return _require(request, "kiosk")
+    return require_roles(request, "kiosk")
 
 
 async def _raw_body(request: Request) -> bytes:
@@ -249,7 +251,7 @@ def require_operator_or_scrutineer(
         return f"scrutineer-{require_scrutineer(request, session_id, body, engine)}"
     if principal is None:
         raise AuthRequired("operator")
-    return _require(request, "operator").name
+    return require_roles(request, "operator").name
 
 
 Operator = Annotated[str, Depends(require_operator)]
