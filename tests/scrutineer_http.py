@@ -28,7 +28,7 @@ def signed(client: TestClient, device: ScrutineerDevice, session_id: int, method
     return client.request(method, path, content=body or None, headers=headers)
 
 
-def testclient_transport(client: TestClient) -> Transport:
+def in_process_transport(client: TestClient) -> Transport:
     """A keys.client transport that talks to the app in process."""
 
     def send(method: str, url: str, body: bytes | None,
