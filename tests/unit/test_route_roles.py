@@ -34,7 +34,7 @@ from voting.settings import Settings
 
 PUBLIC = frozenset({"public"})
 OPERATOR = frozenset({"operator"})
-SCRUTINEER = frozenset({"scrutineer"})
+SCRUTINEER_OR_RELAY = frozenset({"scrutineer", "operator"})
 S = "/api/sessions/{session_id}"
 V = S + "/votes/{slug}"
 
@@ -62,13 +62,14 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", V + "/tally"): PUBLIC,  # encrypted; part of the public record
     # casting: the one-time ballot card is the credential
     ("POST", V + "/ballots"): PUBLIC,
-    # scrutineers' devices: each request signed with the scrutineer's registered key
-    ("POST", S + "/ceremony/commitments"): SCRUTINEER,
-    ("POST", S + "/ceremony/shares"): SCRUTINEER,
-    ("GET", S + "/ceremony/shares/{index}"): SCRUTINEER,
-    ("POST", V + "/decryption-shares"): SCRUTINEER,
-    ("POST", V + "/certificate-signatures"): SCRUTINEER,
-    ("GET", V + "/certificate-payload"): frozenset({"operator", "scrutineer"}),
+    # scrutineers' devices: each request signed with the scrutineer's registered key; an
+    # operator may relay a scrutineer's signed message (the message's signature is checked)
+    ("POST", S + "/ceremony/commitments"): SCRUTINEER_OR_RELAY,
+    ("POST", S + "/ceremony/shares"): SCRUTINEER_OR_RELAY,
+    ("GET", S + "/ceremony/shares/{index}"): SCRUTINEER_OR_RELAY,
+    ("POST", V + "/decryption-shares"): SCRUTINEER_OR_RELAY,
+    ("POST", V + "/certificate-signatures"): SCRUTINEER_OR_RELAY,
+    ("GET", V + "/certificate-payload"): SCRUTINEER_OR_RELAY,
     # the secretariat
     ("POST", S + "/scrutineers"): OPERATOR,
     ("POST", S + "/ceremony"): OPERATOR,

@@ -10,7 +10,9 @@ Roles and how each proves itself:
   screen (device cookie).
 - ``kiosk`` (代表投票终端): an enrolled tablet (device cookie).
 - ``scrutineer`` (监票人): each request signed with the scrutineer's registered Ed25519 key
-  (keys/request_auth.py); no cookie, no password.
+  (keys/request_auth.py); no cookie, no password. An operator may relay a scrutineer's
+  signed message (e.g. from an offline device): the message's own signature is what the
+  service checks, and a relayed message is logged under the operator's name.
 - ``public``: anyone.
 
 No credentials: 401. Credentials of another role: 403. Each route's allowed roles are
@@ -22,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -49,21 +52,22 @@ __all__ = [
     "AuthRequired",
     "CsrfRejected",
     "Kiosk",
+    "MessageSender",
     "Operator",
-    "OperatorOrScrutineer",
     "OperatorRequired",
     "Presidium",
     "Scrutineer",
+    "ScrutineerOrOperator",
     "ScrutineerSignatureRejected",
     "WrongRole",
     "current_principal",
     "operator_token",
     "require_kiosk",
     "require_operator",
-    "require_operator_or_scrutineer",
     "require_presidium",
     "require_roles",
     "require_scrutineer",
+    "require_scrutineer_or_operator",
 ]
 
 ROLES = ("operator", "presidium", "scrutineer", "kiosk", "public")
@@ -239,23 +243,34 @@ def require_scrutineer(
     return credentials.index
 
 
-def require_operator_or_scrutineer(
+@dataclass(frozen=True)
+class MessageSender:
+    """Who hands over a scrutineer's signed message: the scrutineer's own device
+    (``scrutineer`` is its index), or an operator relaying it (``scrutineer`` None), e.g.
+    from an offline device. Either way the message itself must carry the scrutineer's
+    signature; the service checks it."""
+
+    scrutineer: int | None
+    actor: str
+
+
+def require_scrutineer_or_operator(
     request: Request,
     session_id: int,
     body: Annotated[bytes, Depends(_raw_body)],
     engine: Annotated[Engine, Depends(get_engine)],
-) -> str:
-    """An operator's name, or "scrutineer-<i>" for a scrutineer's signed request."""
+) -> MessageSender:
     principal = current_principal(request)
     if principal is not None and principal.role == "scrutineer":
-        return f"scrutineer-{require_scrutineer(request, session_id, body, engine)}"
+        index = require_scrutineer(request, session_id, body, engine)
+        return MessageSender(index, f"scrutineer-{index}")
     if principal is None:
-        raise AuthRequired("operator")
-    return require_roles(request, "operator").name
+        raise AuthRequired("scrutineer")
+    return MessageSender(None, require_roles(request, "operator").name)
 
 
 Operator = Annotated[str, Depends(require_operator)]
 Presidium = Annotated[Principal, Depends(require_presidium)]
 Kiosk = Annotated[Principal, Depends(require_kiosk)]
 Scrutineer = Annotated[int, Depends(require_scrutineer)]
-OperatorOrScrutineer = Annotated[str, Depends(require_operator_or_scrutineer)]
+ScrutineerOrOperator = Annotated[MessageSender, Depends(require_scrutineer_or_operator)]

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from tally.certificate import CertificateError, Signature
 from tally.messages import MessageError, SignedMessage
 from voting import ceremony, repository, vote_service
-from voting.api.auth import OperatorOrScrutineer, Scrutineer
+from voting.api.auth import MessageSender, ScrutineerOrOperator
 from voting.api.deps import DbSession, EngineDep
 from voting.box_models import KeyCeremonyRow, ScrutineerKey, VoteOutcome
 from voting.db import session_scope
@@ -29,20 +29,25 @@ router = APIRouter(prefix="/api/sessions/{session_id}", tags=["scrutineers"])
 ACTOR_PREFIX = "scrutineer"
 
 
-def _signed(doc: dict[str, Any], sender: int) -> SignedMessage:
-    """The signed message in ``doc``, refused unless it is the requesting scrutineer's."""
+def _signed(doc: dict[str, Any], sender: MessageSender) -> SignedMessage:
+    """The signed message in ``doc``; a scrutineer may only send their own."""
     try:
         message = SignedMessage.from_json(doc)
     except MessageError as exc:
-        raise MessageRejected(sender, str(exc)) from exc
-    if message.signer != sender:
-        raise MessageRejected(sender, "a scrutineer may only send their own messages")
+        raise MessageRejected(sender.scrutineer or 0, str(exc)) from exc
+    if sender.scrutineer is not None and message.signer != sender.scrutineer:
+        raise MessageRejected(sender.scrutineer, "a scrutineer may only send their own messages")
     return message
 
 
 def _all_committed(db: DbSession, session_id: int) -> bool:
     return len(ceremony.commitments(db, session_id)) == ceremony.ceremony_params(
         db, session_id).n
+
+
+def _actor(message: SignedMessage, sender: MessageSender) -> str:
+    own = f"{ACTOR_PREFIX}-{message.signer}"
+    return own if sender.scrutineer is not None else f"{own} via {sender.actor}"
 
 
 @router.get("/ceremony", summary="The key ceremony: parameters, keys, commitments, result")
@@ -70,7 +75,7 @@ def get_ceremony(session_id: int, db: DbSession) -> dict[str, Any]:
 @router.post("/ceremony/commitments", status_code=201,
              summary="Round 1: a scrutineer's signed Feldman commitments")
 def post_commitment(session_id: int, message: Annotated[dict[str, Any], Body()],
-                    engine: EngineDep, sender: Scrutineer) -> dict[str, str]:
+                    engine: EngineDep, sender: ScrutineerOrOperator) -> dict[str, str]:
     signed = _signed(message, sender)
     with session_scope(engine) as tx:
         ceremony.post_commitment(tx, session_id, signed)
@@ -80,7 +85,7 @@ def post_commitment(session_id: int, message: Annotated[dict[str, Any], Body()],
 @router.post("/ceremony/shares", status_code=201,
              summary="Round 2: one share sealed to its recipient, signed by its sender")
 def post_share(session_id: int, message: Annotated[dict[str, Any], Body()],
-               engine: EngineDep, sender: Scrutineer) -> dict[str, str]:
+               engine: EngineDep, sender: ScrutineerOrOperator) -> dict[str, str]:
     signed = _signed(message, sender)
     with session_scope(engine) as tx:
         if not _all_committed(tx, session_id):
@@ -91,9 +96,9 @@ def post_share(session_id: int, message: Annotated[dict[str, Any], Body()],
 
 @router.get("/ceremony/shares/{index}", summary="Round 3: the sealed shares for scrutineer index")
 def get_shares(session_id: int, index: int, db: DbSession,
-               caller: Scrutineer) -> dict[str, str]:
-    if caller != index:
-        raise MessageRejected(caller, "a scrutineer may only fetch their own shares")
+               caller: ScrutineerOrOperator) -> dict[str, str]:
+    if caller.scrutineer is not None and caller.scrutineer != index:
+        raise MessageRejected(caller.scrutineer, "a scrutineer may only fetch their own shares")
     return {str(sender): blob.hex() for sender, blob in
             ceremony.sealed_shares_for(db, session_id, index).items()}
 
@@ -112,19 +117,18 @@ def get_tally(session_id: int, slug: str, db: DbSession) -> dict[str, Any]:
              summary="A scrutineer's signed decryption share; the k-th one counts the vote")
 def post_decryption_share(session_id: int, slug: str,
                           message: Annotated[dict[str, Any], Body()],
-                          engine: EngineDep, sender: Scrutineer) -> dict[str, Any]:
+                          engine: EngineDep, sender: ScrutineerOrOperator) -> dict[str, Any]:
     signed = _signed(message, sender)
     with session_scope(engine, immediate=True) as tx:
         vote = repository.get_vote(tx, session_id, slug)
-        counted = vote_service.submit_decryption_share(
-            tx, vote, signed, f"{ACTOR_PREFIX}-{signed.signer}")
+        counted = vote_service.submit_decryption_share(tx, vote, signed, _actor(signed, sender))
     return {"status": "accepted", "counted": counted}
 
 
 @router.get("/votes/{slug}/certificate-payload",
             summary="The certificate payload every signer signs (after the count)")
 def certificate_payload(session_id: int, slug: str, db: DbSession,
-                        _caller: OperatorOrScrutineer) -> dict[str, Any]:
+                        _caller: ScrutineerOrOperator) -> dict[str, Any]:
     vote = repository.get_vote(db, session_id, slug)
     payload, _ = vote_service.pending_payload(db, vote)
     return payload
@@ -133,16 +137,18 @@ def certificate_payload(session_id: int, slug: str, db: DbSession,
 @router.post("/votes/{slug}/certificate-signatures", status_code=201,
              summary="A scrutineer's signature on the certificate payload")
 def post_signature(session_id: int, slug: str, signature: Annotated[dict[str, Any], Body()],
-                   engine: EngineDep, sender: Scrutineer) -> dict[str, str]:
+                   engine: EngineDep, sender: ScrutineerOrOperator) -> dict[str, str]:
     try:
         parsed = Signature.from_json(signature)
     except CertificateError as exc:
-        raise MessageRejected(sender, str(exc)) from exc
-    if parsed.signer != f"{ACTOR_PREFIX}-{sender}":
-        raise MessageRejected(sender, "a scrutineer may only send their own signature")
+        raise MessageRejected(sender.scrutineer or 0, str(exc)) from exc
+    if sender.scrutineer is not None and parsed.signer != f"{ACTOR_PREFIX}-{sender.scrutineer}":
+        raise MessageRejected(sender.scrutineer, "a scrutineer may only send their own signature")
+    actor = (parsed.signer if sender.scrutineer is not None
+             else f"{parsed.signer} via {sender.actor}")
     with session_scope(engine) as tx:
         vote = repository.get_vote(tx, session_id, slug)
-        vote_service.add_scrutineer_signature(tx, vote, parsed, parsed.signer)
+        vote_service.add_scrutineer_signature(tx, vote, parsed, actor)
     return {"status": "accepted"}
 
 
