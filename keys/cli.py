@@ -82,6 +82,9 @@ _TEXT: dict[str, tuple[str, str]] = {
                     "Decryption share given for '{title}' ({issued} cards issued, {spent} cast)."),
     "share_already": ("《{title}》的解密份额此前已提交。",
                       "The decryption share for '{title}' was given before."),
+    "board_head": ("已核对：待解密的计票密文是全部选票之和。选票链头：{head}（请与会场公布的核对）",
+                   "Checked: the tally is the sum of the whole board. Board head: {head} "
+                   "(compare it with the one shown in the hall)"),
     "counted": ("已达到门限，计票完成；请签署结果：keys sign …",
                 "Threshold reached, the vote is counted; now sign it: keys sign …"),
     "not_counted": ("尚需其他监票人的解密份额。", "More scrutineers' shares are needed."),
@@ -209,7 +212,9 @@ def _cmd_ceremony(args: argparse.Namespace, env: Environment) -> int:
 
 def _cmd_decrypt(args: argparse.Namespace, env: Environment) -> int:
     opened = _Opened(args, env)
-    outcome = decryption_step(opened.device, opened.client(), args.vote, env.rng)
+    outcome = decryption_step(opened.device, opened.client(), args.vote, env.rng,
+                              verify_ballots=args.verify_ballots)
+    env.say("board_head", head=outcome.board_head)
     if outcome.already_given:
         env.say("share_already", title=outcome.title)
     else:
@@ -307,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--vote", required=True, help="vote id, e.g. projects-2019")
         if name == "sign":
             p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+        else:
+            p.add_argument("--verify-ballots", action="store_true",
+                           help="also check every ballot's proofs before decrypting (slower)")
         p.set_defaults(func=func)
     return parser
 

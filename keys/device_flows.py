@@ -5,7 +5,9 @@
   does what it can and reports what it waits for; the state is saved before anything is
   sent, so a crash or a lost answer is picked up on the next call.
 - :func:`decryption_step`: the signed decryption share of a closed vote's tally, computed
-  under the ceremony this device checked itself, for the election hash it recomputed.
+  under the ceremony this device checked itself, for the election hash it recomputed, and
+  only once the device has summed the whole board itself and found the same tally — so a
+  dishonest server cannot have the scrutineers decrypt a single ballot.
 - :func:`fetch_payload` / :func:`sign_step`: the certificate payload, shown to the
   scrutineer, then signed.
 
@@ -16,12 +18,15 @@ sealed shares, decryption shares and signatures go out.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from keys.client import ScrutineerClient, ServerError
 from keys.device_file import DeviceFile, SessionState
 from keys.scrutineer import ScrutineerDevice
+from tally.ballot import EncryptedBallot, verify_ballot
+from tally.board import BoardEntry, ballot_hash, verify_chain
+from tally.decryption import aggregate as aggregate_ballots
 from tally.election import ElectionContext, make_context
 from tally.elgamal import Ciphertext
 from tally.errors import TallyError
@@ -40,6 +45,7 @@ __all__ = [
     "DecryptionOutcome",
     "FlowError",
     "ceremony_step",
+    "check_tally",
     "decryption_step",
     "fetch_payload",
     "sign_step",
@@ -71,11 +77,14 @@ class CeremonyProgress:
 
 @dataclass(frozen=True)
 class DecryptionOutcome:
+    """What one decryption did: the vote, its card counts, whether it is now counted, and
+    the board head the device recomputed."""
+
     title: str
     cards: dict[str, Any]
     counted: bool
+    board_head: str
     already_given: bool = False
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 def _find_index(device: DeviceFile, info: dict[str, Any]) -> int:
@@ -200,18 +209,49 @@ def _checked_context(device: DeviceFile, client: ScrutineerClient, slug: str
     return state, result, ctx, election
 
 
+def _board(client: ScrutineerClient, slug: str) -> list[BoardEntry]:
+    entries: list[BoardEntry] = []
+    while True:
+        page = client.get(f"/votes/{slug}/tally/ballots?after={len(entries)}")
+        if not page:
+            return entries
+        entries.extend(BoardEntry.from_json(e) for e in page)
+
+
+def check_tally(ctx: ElectionContext, entries: list[BoardEntry], spent: int,
+                 aggregate: tuple[Ciphertext, ...], verify_ballots: bool) -> str:
+    """The tally must be the sum of the whole board, and the board a sound chain with one
+    ballot per spent card; returns the board head (hex) to compare with the one shown in
+    the hall. With ``verify_ballots``, every ballot's proofs are checked too."""
+    head = verify_chain(ctx.election_hash, entries, [ballot_hash(e.ballot) for e in entries])
+    if len(entries) != spent:
+        raise FlowError(f"the board holds {len(entries)} ballots but {spent} cards were spent")
+    ballots = [EncryptedBallot.from_json(e.ballot) for e in entries]
+    for entry, ballot in zip(entries, ballots, strict=True):
+        if ballot.election_hash != ctx.election_hash:
+            raise FlowError(f"ballot {entry.seq} was made for another election")
+        if verify_ballots:
+            verify_ballot(ctx, ballot)
+    if aggregate_ballots(ballots, len(ctx.manifest.labels)) != aggregate:
+        raise FlowError("the tally to decrypt is not the sum of the board's ballots")
+    return head.hex()
+
+
 def decryption_step(device: DeviceFile, client: ScrutineerClient, slug: str,
-                    rng: Rng) -> DecryptionOutcome:
-    """Give this scrutineer's signed decryption share of the closed vote ``slug``."""
+                    rng: Rng, *, verify_ballots: bool = False) -> DecryptionOutcome:
+    """Give this scrutineer's signed decryption share of the closed vote ``slug``, after
+    checking that what it decrypts is the sum of the whole board (:func:`check_tally`)."""
     state, result, ctx, election = _checked_context(device, client, slug)
     tally = client.get(f"/votes/{slug}/tally")
     try:
         aggregate = tuple(Ciphertext.from_json(c, allow_identity=True)
                           for c in tally["aggregate"])
-    except (TallyError, ValueError) as exc:
-        raise FlowError(f"the tally does not parse: {exc}") from exc
-    if len(aggregate) != len(ctx.manifest.labels):
-        raise FlowError("the tally does not fit the vote's ballot")
+        if len(aggregate) != len(ctx.manifest.labels):
+            raise FlowError("the tally does not fit the vote's ballot")
+        head = check_tally(ctx, _board(client, slug), int(tally["cards"]["spent"]), aggregate,
+                            verify_ballots)
+    except (TallyError, ValueError, KeyError, TypeError) as exc:
+        raise FlowError(f"the tally does not check: {exc}") from exc
     scrutineer = ScrutineerDevice(state.index, device.name, rng, keys=device.keys)
     scrutineer.restore(state.device)
     message = scrutineer.decryption_share(ctx, result, aggregate)
@@ -220,9 +260,9 @@ def decryption_step(device: DeviceFile, client: ScrutineerClient, slug: str,
         answer = client.post(f"/votes/{slug}/decryption-shares", message.to_json())
     except ServerError as exc:
         if exc.status == 409 and exc.code == "conflict":
-            return DecryptionOutcome(title, tally["cards"], False, already_given=True)
+            return DecryptionOutcome(title, tally["cards"], False, head, already_given=True)
         raise
-    return DecryptionOutcome(title, tally["cards"], bool(answer.get("counted")))
+    return DecryptionOutcome(title, tally["cards"], bool(answer.get("counted")), head)
 
 
 def fetch_payload(device: DeviceFile, client: ScrutineerClient, slug: str

@@ -18,6 +18,7 @@ from keys.device_file import (
     read_public_device,
     save_device,
 )
+from keys.device_flows import FlowError, check_tally
 from keys.request_auth import (
     MAX_SKEW_SECONDS,
     RequestAuthError,
@@ -27,10 +28,14 @@ from keys.request_auth import (
 )
 from keys.scrutineer import DeviceKeys, DeviceState, ScrutineerDevice
 from keys.storage import KeyStoreError, ScryptParams
+from tally.ballot import EncryptedBallot, encrypt_ballot, mark_motion
+from tally.board import BoardEntry, BoardError, ballot_hash, next_entry
 from tally.certificate import public_key_hex
+from tally.decryption import aggregate
 from tally.errors import InvalidShare
 from tally.key_ceremony import CeremonyParams, CommitmentMessage, finish_ceremony
 from tally.rng import seeded_rng
+from tests.fixtures import Setup
 
 FAST = ScryptParams(n=2**14)
 
@@ -190,3 +195,25 @@ def test_keys_init_and_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     answers = iter(["a long passphrase", "another one!"])
     asked.ask_secret = lambda prompt: next(answers)
     assert main(["init", str(tmp_path / "c.json"), "--name", "x"], asked) == 1
+
+
+def test_a_device_decrypts_only_the_sum_of_the_whole_board(setup: Setup) -> None:
+    """A dishonest server asking to decrypt one ballot instead of the tally is caught."""
+    ctx = setup.motion
+    rng = seeded_rng(b"board")
+    ballots = [encrypt_ballot(ctx, mark_motion(ctx.manifest, choice), rng)[0].to_json()
+               for choice in ("yes", "no", "yes")]
+    entries: list[BoardEntry] = []
+    head = ctx.election_hash
+    for seq, ballot in enumerate(ballots, 1):
+        entries.append(next_entry(ctx.election_hash, head, seq, ballot, ballot_hash(ballot)))
+        head = entries[-1].entry_hash
+    parsed = [EncryptedBallot.from_json(b) for b in ballots]
+    total = aggregate(parsed)
+    assert check_tally(ctx, entries, 3, total, verify_ballots=True) == head.hex()
+    with pytest.raises(FlowError, match="not the sum"):
+        check_tally(ctx, entries, 3, aggregate(parsed[:1]), verify_ballots=False)
+    with pytest.raises(FlowError, match="cards were spent"):
+        check_tally(ctx, entries, 4, total, verify_ballots=False)
+    with pytest.raises(BoardError):
+        check_tally(ctx, [entries[0], entries[2]], 2, total, verify_ballots=False)

@@ -60,6 +60,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", V + "/record.zip"): PUBLIC,
     ("GET", S + "/ceremony"): PUBLIC,
     ("GET", V + "/tally"): PUBLIC,  # encrypted; part of the public record
+    ("GET", V + "/tally/ballots"): PUBLIC,  # the encrypted board, once closed
     # casting: the one-time ballot card is the credential
     ("POST", V + "/ballots"): PUBLIC,
     # scrutineers' devices: each request signed with the scrutineer's registered key; an

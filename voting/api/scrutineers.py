@@ -8,17 +8,19 @@ no scrutineer can choose theirs after seeing the others'."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 from sqlmodel import col, select
 
+from tally.board import BoardEntry
 from tally.certificate import CertificateError, Signature
 from tally.messages import MessageError, SignedMessage
 from voting import ceremony, repository, vote_service
 from voting.api.auth import MessageSender, ScrutineerOrOperator
 from voting.api.deps import DbSession, EngineDep
-from voting.box_models import KeyCeremonyRow, ScrutineerKey, VoteOutcome
+from voting.box_models import BoardEntryRow, KeyCeremonyRow, ScrutineerKey, VoteOutcome
 from voting.db import session_scope
 from voting.errors import MessageRejected, NotFound, NotReady
 from voting.lifecycle import VoteState, require_state
@@ -111,6 +113,25 @@ def get_tally(session_id: int, slug: str, db: DbSession) -> dict[str, Any]:
     if outcome is None:
         raise NotReady("the vote is not closed", vote=slug)
     return {"aggregate": outcome.aggregate, "cards": outcome.cards}
+
+
+_BALLOT_PAGE = 500
+
+
+@router.get("/votes/{slug}/tally/ballots",
+            summary="The closed vote's board, encrypted ballots included, to recheck the tally")
+def tally_ballots(session_id: int, slug: str, db: DbSession, after: int = 0,
+                  limit: int = _BALLOT_PAGE) -> list[dict[str, Any]]:
+    """A scrutineer's device sums these itself before it decrypts anything, so it never
+    decrypts a ciphertext that is not the sum of the whole board (e.g. one ballot)."""
+    vote = repository.get_vote(db, session_id, slug)
+    require_state(vote, VoteState.CLOSED, VoteState.COUNTED, VoteState.CERTIFIED)
+    rows = db.exec(select(BoardEntryRow).where(BoardEntryRow.vote_id == vote.id)
+                   .where(col(BoardEntryRow.seq) > after).order_by(col(BoardEntryRow.seq))
+                   .limit(max(1, min(limit, _BALLOT_PAGE)))).all()
+    return [BoardEntry(r.seq, json.loads(r.ballot), bytes.fromhex(r.ballot_hash),
+                       bytes.fromhex(r.prev), bytes.fromhex(r.entry_hash)).to_json()
+            for r in rows]
 
 
 @router.post("/votes/{slug}/decryption-shares", status_code=201,
