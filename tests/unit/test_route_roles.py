@@ -112,6 +112,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/auth/logout"): frozenset({"operator", "presidium"}),
     ("GET", "/api/auth/me"): PUBLIC,
     ("GET", "/enroll"): PUBLIC,
+    ("GET", "/scrutineer"): PUBLIC,  # how to use the `keys` command
     ("POST", "/api/devices/enroll"): PUBLIC,  # the enrollment code is the credential
     ("GET", "/api/devices/me"): frozenset({"kiosk", "presidium"}),
 }

@@ -161,7 +161,8 @@ def _find_principal(request: Request) -> Principal | None:
     header = request.headers.get("authorization")
     if header:
         if header.startswith(AUTH_SCHEME + " "):
-            return Principal("scrutineer", "scrutineer")
+            # Claimed, not yet checked: only require_scrutineer admits it, after verifying.
+            return Principal("scrutineer", "unverified scrutineer")
         expected = f"Bearer {operator_token(settings)}"
         if hmac.compare_digest(header.encode(), expected.encode()):
             return Principal("operator", "api-token")
@@ -181,7 +182,12 @@ def _find_principal(request: Request) -> Principal | None:
 
 
 def require_roles(request: Request, *roles: str) -> Principal:
-    """The caller if their role is one of ``roles`` (CSRF checked for cookie changes)."""
+    """The caller if their role is one of ``roles`` (CSRF checked for cookie changes).
+
+    Not for scrutineers: their signature needs the body, see :func:`require_scrutineer`.
+    """
+    if "scrutineer" in roles:
+        raise ValueError("scrutineers are checked by require_scrutineer, not require_roles")
     principal = current_principal(request)
     if principal is None:
         if roles == ("operator",):

@@ -1,5 +1,6 @@
-"""Logging in and out (staff accounts), and enrolling devices (kiosk tablets, presidium
-screens). The login form is a plain HTML form; it works without script."""
+"""Logging in and out (staff accounts), enrolling devices (kiosk tablets, presidium
+screens), and the scrutineers' page. The login form is a plain HTML form; it works without
+script."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from voting import accounts
+from voting import accounts, repository
 from voting.accounts import Principal
 from voting.api.auth import (
     DEVICE_COOKIE,
@@ -22,7 +23,7 @@ from voting.api.auth import (
     current_principal,
     require_roles,
 )
-from voting.api.deps import EngineDep
+from voting.api.deps import DbSession, EngineDep
 from voting.api.web import render, safe_next, set_cookie
 from voting.db import session_scope
 from voting.errors import DomainError
@@ -152,3 +153,11 @@ def device_me(request: Request) -> dict[str, Any]:
     assert checked.token is not None
     return {"role": checked.role, "name": checked.name, "session_id": checked.session_id,
             "csrf": accounts.csrf_token(settings.secret(), checked.token)}
+
+
+@router.get("/scrutineer", response_class=HTMLResponse, include_in_schema=False)
+def scrutineer_page(request: Request, db: DbSession) -> HTMLResponse:
+    """How a scrutineer takes part from their own device (the ``keys`` command)."""
+    sessions = repository.list_sessions(db, limit=200)
+    return render(request, "console/scrutineer.html",
+                  {"sessions": sessions, "server_url": str(request.base_url).rstrip("/")})

@@ -4,12 +4,15 @@ enrolled devices, and the audit log. Operator only; every change lands in the au
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, func, select
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 
 from voting import accounts, audit, importer, repository
 from voting.account_models import DeviceCredential
@@ -53,20 +56,54 @@ def create_session(body: SessionCreate, engine: EngineDep, actor: Operator) -> S
         return SessionPublic.model_validate(row)
 
 
-async def _read_upload(upload: UploadFile) -> tuple[bytes, importer.FileFormat]:
-    fmt = importer.format_of(Path(upload.filename or "upload"))
-    data = await upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ImportRejected([{"line": 0, "field": "file", "reason_zh": "文件过大（上限 2 MiB）",
-                               "reason_en": "File too large (2 MiB at most)"}])
-    return data, fmt
+def _upload_error(reason_zh: str, reason_en: str) -> ImportRejected:
+    return ImportRejected([{"line": 0, "field": "file", "reason_zh": reason_zh,
+                            "reason_en": reason_en}])
 
 
-@router.post("/sessions/{session_id}/roster", status_code=201,
+async def _capped(request: Request) -> AsyncGenerator[bytes, None]:
+    """The request body, refused past the upload limit (plus room for the form's framing)."""
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > MAX_UPLOAD_BYTES + 64 * 1024:
+            raise _upload_error("文件过大（上限 2 MiB）", "File too large (2 MiB at most)")
+        yield chunk
+
+
+async def _read_upload(request: Request) -> tuple[bytes, importer.FileFormat, dict[str, str]]:
+    """The uploaded ``file`` and the other form fields. Read here, after the caller's role
+    was checked, and capped: nobody can make the server spool a large body unasked."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise _upload_error("请上传文件（multipart/form-data）",
+                            "Upload a file (multipart/form-data)")
+    try:
+        form = await MultiPartParser(request.headers, _capped(request), max_files=1,
+                                     max_fields=4).parse()
+    except MultiPartException as exc:
+        raise _upload_error("上传内容格式错误", f"Malformed upload: {exc.message}") from exc
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise _upload_error("缺少文件", "No file in the upload")
+        fmt = importer.format_of(Path(upload.filename or "upload"))
+        data = await upload.read()
+        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        return data, fmt, fields | {"filename": upload.filename or ""}
+    finally:
+        await form.close()
+
+
+_UPLOAD_DOC: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary"},
+        "title": {"type": "string", "maxLength": 200}}}}}}}
+
+
+@router.post("/sessions/{session_id}/roster", status_code=201, openapi_extra=_UPLOAD_DOC,
              summary="Import the roster (CSV or JSON upload; all rows or none)")
-async def import_roster(session_id: int, file: Annotated[UploadFile, File()],
-                        request: Request, actor: Operator) -> dict[str, int]:
-    data, fmt = await _read_upload(file)
+async def import_roster(session_id: int, request: Request, actor: Operator) -> dict[str, int]:
+    data, fmt, _ = await _read_upload(request)
     engine = request.app.state.engine
     with session_scope(engine) as db:
         summary = importer.import_roster(db, session_id, data, fmt, actor=actor)
@@ -74,12 +111,13 @@ async def import_roster(session_id: int, file: Annotated[UploadFile, File()],
 
 
 @router.post("/sessions/{session_id}/candidate-lists", status_code=201,
-             summary="Import a candidate list (CSV or JSON upload)")
-async def import_candidates(session_id: int, file: Annotated[UploadFile, File()],
-                            request: Request, actor: Operator,
-                            title: Annotated[str, Form(max_length=200)] = "") -> dict[str, Any]:
-    data, fmt = await _read_upload(file)
-    chosen = title.strip() or (Path(file.filename or "").stem if fmt == "csv" else "")
+             openapi_extra=_UPLOAD_DOC,
+             summary="Import a candidate list (CSV or JSON upload; title optional)")
+async def import_candidates(session_id: int, request: Request,
+                            actor: Operator) -> dict[str, Any]:
+    data, fmt, fields = await _read_upload(request)
+    title = fields.get("title", "").strip()[:200]
+    chosen = title or (Path(fields["filename"]).stem if fmt == "csv" else "")
     engine = request.app.state.engine
     with session_scope(engine) as db:
         summary = importer.import_candidates(db, session_id, data, fmt, actor=actor,
