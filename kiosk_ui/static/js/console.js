@@ -9,6 +9,9 @@
 //   data-confirm="…"            ask before sending
 //   data-ok="… {a.b} …"         message on success, {a.b} filled from the JSON answer
 //   data-then="reload" | "/url/{id}" | "mark" | "reset"   what to do after success
+// Polling: <div data-poll="/api/…" data-state="…"> reloads the page when the answer's state
+// changes; inside it, [data-field="a.b"] shows a value, and with data-reload a change of
+// that value reloads the page too.
 // Input attributes: data-type="int" | "lines" | "json-merge", data-optional (omit if
 // empty), data-path (goes into the URL, not the body), data-match="#other" (must equal).
 "use strict";
@@ -22,10 +25,11 @@
   const pick = (obj, path) => path.split(".").reduce(
     (value, key) => (value == null ? undefined : value[key]), obj);
 
-  const fill = (template, data) => template.replace(/\{([\w.]+)\}/g, (whole, key) => {
+  const fill = (template, data, encode) => template.replace(/\{([\w.]+)\}/g, (whole, key) => {
     const value = pick(data, key);
     if (value === undefined || value === null) return whole;
-    return Array.isArray(value) ? value.join(", ") : String(value);
+    const text = Array.isArray(value) ? value.join(", ") : String(value);
+    return encode ? encodeURIComponent(text) : text;
   });
 
   const show = (form, text, kind) => {
@@ -102,7 +106,7 @@
       return;
     }
     if (form.hasAttribute("data-vote-form")) voteFormFixups(form, body);
-    const url = fill(form.dataset.api, path);
+    const url = fill(form.dataset.api, path, true);
     const init = {
       method: form.dataset.method || "POST",
       credentials: "same-origin",
@@ -209,7 +213,12 @@
           }
           for (const el of section.querySelectorAll("[data-field]")) {
             const value = pick(data, el.dataset.field);
-            el.textContent = Array.isArray(value) ? (value.join(", ") || "—") : String(value);
+            const text = Array.isArray(value) ? (value.join(", ") || "—") : String(value);
+            if (el.hasAttribute("data-reload") && text !== el.textContent.trim()) {
+              window.location.reload();  // e.g. a signature came in: the next step may open
+              return;
+            }
+            el.textContent = text;
           }
         }
       } catch (err) { /* the next tick tries again */ }
