@@ -156,6 +156,19 @@ def test_login_page(engine: Engine, settings: Settings) -> None:
         assert client.get("/console").status_code == 303
 
 
+def test_presidium_login_goes_home(engine: Engine, settings: Settings) -> None:
+    with session_scope(engine) as db:
+        accounts.create_account(db, "chair", "password-123", accounts.AccountRole.PRESIDIUM,
+                                "t")
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        token = _form_token(client.get("/console/login").text)
+        answer = client.post("/console/login", data={"name": "chair", "password": "password-123",
+                                                     "form_token": token, "next": "/console"})
+        assert answer.status_code == 303 and answer.headers["location"] == "/"
+        assert client.get("/api/auth/me").json()["role"] == "presidium"
+        assert client.get("/console").status_code == 303  # not the presidium's
+
+
 def test_secure_cookie_setting(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 's.db'}")
     migrate(engine)

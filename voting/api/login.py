@@ -84,7 +84,12 @@ def login(request: Request, engine: EngineDep,
         token = accounts.attempt_login(db, name, password)
     if token is None:
         return _login_page(request, error="login.failed", status_code=401, name=name)
-    response = RedirectResponse(safe_next(next), status_code=303)
+    target = safe_next(next)
+    with Session(engine) as db:
+        who = accounts.principal_for_login(db, token)
+    if who is not None and who.role != "operator" and target.startswith("/console"):
+        target = "/"  # the console is the secretariat's; the presidium goes home
+    response = RedirectResponse(target, status_code=303)
     set_cookie(response, settings, LOGIN_COOKIE,
                accounts.sign_cookie(settings.secret(), LOGIN_COOKIE, token),
                int(accounts.SESSION_LIFETIME.total_seconds()))
