@@ -27,11 +27,8 @@ function serialise(value) {
     if (!Number.isFinite(value)) {
       throw new CanonicalJsonError(`non-finite number ${value} has no JSON form`);
     }
-    // Python refuses integers beyond ±(2^53 − 1); a JavaScript number that large has
-    // already lost precision, so refuse it too.
-    if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
-      throw new CanonicalJsonError('integer outside ±(2^53 − 1)');
-    }
+    // Every number is an IEEE double, as RFC 8785 reads JSON. (Python refuses an *int*
+    // beyond ±(2^53 − 1); JSON.parse has already rounded such a literal to a double.)
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) return '[' + value.map(serialise).join(',') + ']';
