@@ -2,11 +2,11 @@
 // tally/election.py: h_E = SHA-256(JCS({"manifest_hash": hex(h_M), "ceremony_hash": hex(h_C),
 // "public_key": hex(K)})). Every Fiat–Shamir challenge of a ballot hashes h_E.
 
-import { equalBytes, parseHex, toHex } from './bytes.js';
+import { equalBytes, toHex } from './bytes.js';
 import { sha256Canonical } from './canonical.js';
 import { InvalidEncoding } from './errors.js';
 import { Point } from './group.js';
-import { getObject } from './json_fields.js';
+import { getBytes, getPoint } from './json_fields.js';
 import { Manifest } from './manifest.js';
 
 /** A manifest, the joint public key K and the election hash h_E that binds them. */
@@ -41,23 +41,34 @@ export function computeElectionHash(manifestHash, ceremonyHash, publicKey) {
 }
 
 /**
- * The context of a vote as the server publishes it: {manifest, ceremony_hash, public_key}
- * (JSON, untrusted), plus election_hash when the caller wants it checked against the
- * recomputed h_E. A mismatch throws InvalidEncoding: the tablet must not encrypt for an
- * election it cannot recompute. K gets a window table (see Point.precompute).
+ * The context of a vote from JSON (untrusted): `manifest` and `public_key`, plus
+ *  - `ceremony_hash`: h_E is recomputed, and checked against `election_hash` if present
+ *    (a mismatch throws InvalidEncoding: never encrypt for an election one cannot recompute);
+ *  - or only `election_hash` (as the kiosk's /election answer gives it): h_E is taken as
+ *    given, like tally.audit does. A wrong h_E cannot leak a vote, only make the ballot box
+ *    refuse the ballot; the key K is what the tablet must trust either way.
+ * Other keys (vote, state, candidates…) are ignored. K gets a window table (Point.precompute).
  */
 export function makeContext(obj) {
-  const keys = Object.hasOwn(obj ?? {}, 'election_hash')
-    ? ['manifest', 'ceremony_hash', 'public_key', 'election_hash']
-    : ['manifest', 'ceremony_hash', 'public_key'];
-  const fields = getObject(obj, keys, 'election context');
-  const manifest = Manifest.fromJson(fields.manifest);
-  const publicKey = Point.fromHex(fields.public_key);
-  const ceremonyHash = parseHex(fields.ceremony_hash, 32);
-  const electionHash = computeElectionHash(manifest.manifestHash(), ceremonyHash, publicKey);
-  if (fields.election_hash !== undefined
-      && !equalBytes(parseHex(fields.election_hash, 32), electionHash)) {
-    throw new InvalidEncoding('election_hash does not match manifest, ceremony and key');
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    throw new InvalidEncoding('election context: expected a JSON object');
+  }
+  const has = (key) => Object.hasOwn(obj, key);
+  if (!has('manifest') || !has('public_key') || !(has('ceremony_hash') || has('election_hash'))) {
+    throw new InvalidEncoding(
+      'election context: needs manifest, public_key and ceremony_hash or election_hash',
+    );
+  }
+  const manifest = Manifest.fromJson(obj.manifest);
+  const publicKey = getPoint(obj.public_key, 'public_key');
+  const given = has('election_hash') ? getBytes(obj.election_hash, 32, 'election_hash') : null;
+  let electionHash = given;
+  if (has('ceremony_hash')) {
+    const ceremonyHash = getBytes(obj.ceremony_hash, 32, 'ceremony_hash');
+    electionHash = computeElectionHash(manifest.manifestHash(), ceremonyHash, publicKey);
+    if (given !== null && !equalBytes(given, electionHash)) {
+      throw new InvalidEncoding('election_hash does not match manifest, ceremony and key');
+    }
   }
   return new ElectionContext(manifest, publicKey.precompute(), electionHash);
 }
