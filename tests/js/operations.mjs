@@ -3,14 +3,13 @@
 // class. Only the operations the tablet needs are here (group, hashing, rng, ElGamal, range
 // proofs, manifests, ballots); key-ceremony and decryption vectors are Python-only.
 
-import { fromHex, parseHex } from '../../kiosk_ui/static/js/crypto/bytes.js';
+import { fromHex, parseHex, toHex } from '../../kiosk_ui/static/js/crypto/bytes.js';
 import { canonicalJsonText } from '../../kiosk_ui/static/js/crypto/canonical.js';
 import {
   Ciphertext, encodeParts, encryptBallot, EncryptedBallot, gPow, hashToScalar, makeContext,
   Manifest, openBallot, Point, proveRange, randomScalar, RangeProof, Scalar, seededRng, encrypt,
   verifyBallot, verifyRange,
 } from '../../kiosk_ui/static/js/crypto/index.js';
-import { toHex } from '../../kiosk_ui/static/js/crypto/bytes.js';
 
 const rngOf = (obj) => seededRng(fromHex(obj.rng_seed));
 
