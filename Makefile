@@ -31,8 +31,10 @@ pytest: $(STAMP) browser-deps
 
 test: lint typecheck pytest
 
-bench: $(STAMP)
+# Benchmarks print a table and, last, one JSON line each (docs/performance.md).
+bench: $(STAMP) browser-deps
 	$(PY) -m tally.bench
+	$(PY) -m kiosk_ui.bench_browser
 
 clean:
 	rm -rf $(VENV) var out test-output
