@@ -68,5 +68,5 @@ export function readCardInput(raw) {
   const [hi, lo] = digits.slice(DATA_CHARS);
   if (hi * 32 + lo !== checkValue(data)) throw new CardInputError('mistyped', 'check digits differ');
   checkRange(data);
-  return { voteSlug: null, card: compact.toUpperCase() };
+  return { voteSlug: null, card: digits.map((v) => ALPHABET[v]).join('') };
 }

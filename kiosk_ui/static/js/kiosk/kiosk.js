@@ -6,7 +6,7 @@
 // going back to idle drops them and empties every screen. Nothing is written to storage,
 // cookies or history (the URL never changes).
 
-import { ElectionContext, Manifest, Point, encryptBallot, openBallot, verifyBallot } from '../crypto/index.js';
+import { encryptBallot, makeContext, openBallot, verifyBallot } from '../crypto/index.js';
 import { Refusal, castBallot, getElection, listVotes } from './api.js';
 import { auditDocument, drawQr, offerDownload, openingQrText } from './audit.js';
 import { BallotView } from './ballot_view.js';
@@ -27,11 +27,6 @@ const byId = (id) => document.getElementById(id);
 const nextPaint = () => new Promise((resolve) => {
   requestAnimationFrame(() => requestAnimationFrame(resolve));
 });
-
-function hexBytes(hex) {
-  if (typeof hex !== 'string' || !/^([0-9a-f]{2})*$/.test(hex)) throw new TypeError('bad hex');
-  return Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
-}
 
 export class Kiosk {
   /** @param {{sessionId: string, lang: string, returnSeconds: number, i18n: import('./i18n.js').I18n}} options */
@@ -229,12 +224,7 @@ export class Kiosk {
   #context(slug, election) {
     const cached = this.elections.get(slug);
     if (cached && cached.election.election_hash === election.election_hash) return cached;
-    const ctx = new ElectionContext(
-      Manifest.fromJson(election.manifest),
-      Point.fromHex(election.public_key).precompute(),
-      hexBytes(election.election_hash),
-    );
-    const entry = { election, ctx };
+    const entry = { election, ctx: makeContext(election) };
     this.elections.set(slug, entry);
     return entry;
   }
