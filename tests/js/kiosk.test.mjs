@@ -48,10 +48,11 @@ describe('card input', () => {
     for (const text of ['', 'hello', BACKUP.slice(0, -1), `${BACKUP}0`, 'RV1:projects-2019',
       'RV1::00041061050R3GG28A1C60T3GF', 'RV1:bad id:00041061050R3GG28A1C60T3GF',
       'RV1:v:00041061050R3GG28A1C60T3G', 'RV1:v:U0041061050R3GG28A1C60T3GF',
-      'RV1:v:Z0041061050R3GG28A1C60T3GF', 'https://example.org/']) {
+      'RV1:v:80041061050R3GG28A1C60T3GF', 'https://example.org/']) {
       assert.throws(() => readCardInput(text), { code: 'malformed' }, text);
     }
     assert.throws(() => readCardInput(42), CardInputError);
+    assert.equal(readCardInput('RV1:v:7ZZZZZZZZZZZZZZZZZZZZZZZZZ').voteSlug, 'v'); // 2**128 - 1
   });
 });
 

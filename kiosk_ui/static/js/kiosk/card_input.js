@@ -36,8 +36,8 @@ function checkValue(digits) {
 }
 
 function checkRange(digits) {
-  // 26 digits hold 130 bits; a 128-bit secret leaves the top two bits zero.
-  if (digits[0] > 3) throw new CardInputError('malformed', 'card code out of range');
+  // 26 digits hold 130 bits; a 128-bit secret leaves the top two bits zero (first digit 0-7).
+  if (digits[0] > 7) throw new CardInputError('malformed', 'card code out of range');
 }
 
 /**

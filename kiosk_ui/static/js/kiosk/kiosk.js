@@ -111,6 +111,7 @@ export class Kiosk {
       return;
     }
     byId('camera-off').hidden = started;
+    document.querySelector('.idle-grid').classList.toggle('no-camera', !started);
   }
 
   async #poll() {
