@@ -347,6 +347,7 @@ def test_refusals_are_explained(browser: Browser, server: KioskServer) -> None:
     kiosk.screen("refusal")
     expect(page.locator("#refusal-text")).to_have_text(
         "选票未通过校验，没有被接受。请向工作人员求助。")
+    kiosk.shot("22-refusal-broken-ballot")
     page.unroute("**/ballots")
     page.click("#lang-switch")
     expect(page.locator("#refusal-text")).to_contain_text("did not pass its checks")
