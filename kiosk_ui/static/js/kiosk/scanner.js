@@ -15,6 +15,7 @@ export class CardScanner {
     this.worker = null;
     this.timer = null;
     this.busy = false;
+    this.starting = null;
     this.canvas = document.createElement('canvas');
   }
 
@@ -22,9 +23,15 @@ export class CardScanner {
     return this.stream !== null;
   }
 
-  /** Start the camera; resolves false when there is none or it is refused. */
-  async start() {
-    if (this.stream) return true;
+  /** Start the camera; resolves false when there is none or it is refused. Concurrent
+   * calls share one start, so a quick idle → idle never opens the camera twice. */
+  start() {
+    if (this.stream) return Promise.resolve(true);
+    this.starting ??= this.#start().finally(() => { this.starting = null; });
+    return this.starting;
+  }
+
+  async #start() {
     if (!navigator.mediaDevices?.getUserMedia) return false;
     let stream;
     try {
