@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from keys.scrutineer import ScrutineerDevice
 from tally.ballot import EncryptedBallot, encrypt_ballot, mark_selection
@@ -117,7 +117,7 @@ def encrypt_pick(ctx: ElectionContext, picked: Sequence[int], rng: Rng) -> Encry
 def board_rows(engine: Engine, vote_pk: int) -> list[BoardEntryRow]:
     with Session(engine) as db:
         return list(db.exec(select(BoardEntryRow).where(BoardEntryRow.vote_id == vote_pk)
-                            .order_by(BoardEntryRow.seq)).all())
+                            .order_by(col(BoardEntryRow.seq))).all())
 
 
 def check_board(engine: Engine, vote_pk: int, election_hash: bytes) -> list[BoardEntryRow]:
