@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from unittest import mock
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -19,11 +20,11 @@ from sqlmodel import Session
 from tally.rng import seeded_rng
 from tests.box_setup import OpenVote, board_rows, build_open_vote, check_board, encrypt_pick
 from tests.forge import forge_ballot
+from voting import ballot_box, vote_service
 from voting import cards as card_service
-from voting import vote_service
 from voting.ballot_box import BallotBox, Receipt
 from voting.card_codes import encode_backup_code, encode_qr_payload
-from voting.db import session_scope
+from voting.db import make_engine, session_scope
 from voting.errors import BallotRejected, CardRejected, DomainError, VoteNotOpen, error_body
 from voting.models import Vote
 
@@ -202,19 +203,34 @@ def test_casting_before_the_vote_opens_is_refused(box_vote: OpenVote,
         BallotBox(box_vote.engine).cast(later, card, {})
 
 
-def _race(box: BallotBox, vote_pk: int, casts: list[tuple[bytes, dict[str, Any]]]
+def _race(engine: Engine, vote_pk: int, casts: list[tuple[bytes, dict[str, Any]]]
           ) -> list[Receipt | BaseException]:
-    """Run every cast at once (a barrier releases them together); collect each outcome."""
+    """Run every cast at once (a barrier releases them together); collect each outcome.
+
+    Each cast has an engine and a ballot box of its own, like separate server processes:
+    only the database can decide between them. The barrier stands after the proof checks
+    (slow, and serialised by the GIL), so that the transactions really start together.
+    """
     barrier = threading.Barrier(len(casts))
+    url = engine.url.render_as_string(hide_password=False)
+
+    def verified_then_wait(*args: Any) -> Any:
+        ballot = real_verified(*args)
+        barrier.wait(timeout=30)
+        return ballot
 
     def one(card: bytes, ballot: dict[str, Any]) -> Receipt | BaseException:
-        barrier.wait(timeout=30)
+        own = make_engine(url)
         try:
-            return box.cast(vote_pk, card, ballot)
+            return BallotBox(own).cast(vote_pk, card, ballot)
         except Exception as exc:  # the outcome is what the test checks
             return exc
+        finally:
+            own.dispose()
 
-    with ThreadPoolExecutor(max_workers=len(casts)) as pool:
+    real_verified = ballot_box._verified
+    with mock.patch.object(ballot_box, "_verified", verified_then_wait), \
+            ThreadPoolExecutor(max_workers=len(casts)) as pool:
         return list(pool.map(lambda c: one(*c), casts))
 
 
@@ -222,7 +238,7 @@ def test_concurrent_casts_with_one_card_accept_exactly_one(
         box_vote: OpenVote, rng: Callable[[int], bytes]) -> None:
     card = box_vote.issued[0]
     ballots = [encrypt_pick(box_vote.ctx, [i % 3], rng).to_json() for i in range(ISSUED)]
-    outcomes = _race(BallotBox(box_vote.engine), box_vote.vote_pk, [(card, b) for b in ballots])
+    outcomes = _race(box_vote.engine, box_vote.vote_pk, [(card, b) for b in ballots])
     kinds = Counter(type(o).__name__ for o in outcomes)
     assert kinds == {"Receipt": 1, "CardRejected": ISSUED - 1}, outcomes
     rows = check_board(box_vote.engine, box_vote.vote_pk, box_vote.ctx.election_hash)
@@ -236,7 +252,7 @@ def test_concurrent_casts_with_many_cards_chain_in_order(
         box_vote: OpenVote, rng: Callable[[int], bytes]) -> None:
     casts = [(card, encrypt_pick(box_vote.ctx, [i % 3], rng).to_json())
              for i, card in enumerate(box_vote.issued)]
-    outcomes = _race(BallotBox(box_vote.engine), box_vote.vote_pk, casts)
+    outcomes = _race(box_vote.engine, box_vote.vote_pk, casts)
     assert all(isinstance(o, Receipt) for o in outcomes), outcomes
     receipts = [o for o in outcomes if isinstance(o, Receipt)]
     assert sorted(r.seq for r in receipts) == list(range(1, ISSUED + 1))
@@ -250,7 +266,7 @@ def test_concurrent_copies_and_replays_land_once(box_vote: OpenVote,
     """One ballot sent at once with its card (replays) and with other cards (copies)."""
     ballot = encrypt_pick(box_vote.ctx, [2], rng).to_json()
     casts = [(box_vote.issued[0], ballot)] * 4 + [(card, ballot) for card in box_vote.issued[1:5]]
-    outcomes = _race(BallotBox(box_vote.engine), box_vote.vote_pk, casts)
+    outcomes = _race(box_vote.engine, box_vote.vote_pk, casts)
     receipts = {o for o in outcomes if isinstance(o, Receipt)}
     refusals = [o for o in outcomes if not isinstance(o, Receipt)]
     assert len(receipts) == 1, outcomes
