@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from keys.transport import open_share, public_bytes, seal_share
 from tally.certificate import Signature, sign_payload
 from tally.decryption import make_decryption_share
-from tally.elgamal import Ciphertext
 from tally.election import ElectionContext
+from tally.elgamal import Ciphertext
 from tally.group import Scalar
 from tally.key_ceremony import (
     CeremonyParams,
@@ -64,7 +64,9 @@ class ScrutineerDevice:
         return public_bytes(self.transport_key)
 
     def commit(self, params: CeremonyParams) -> SignedMessage:
-        """Round 1: a fresh polynomial; publish its signed Feldman commitments."""
+        """Round 1: a fresh polynomial; publish its signed Feldman commitments (once)."""
+        if self._polynomial is not None or self._secret_share is not None:
+            raise RuntimeError("this device has already committed in the ceremony")
         self._polynomial, message = start_ceremony(params, self.index, self.rng)
         return sign_message("commitment", message.to_json(), self.index, self.signing_key)
 

@@ -53,7 +53,7 @@ def ballot_hash(ballot: dict[str, Any]) -> bytes:
 
 
 def entry_hash(election_hash: bytes, seq: int, prev: bytes, b_hash: bytes) -> bytes:
-    """``SHA-256("rendavote/v1/board\\0" || election_hash || u64be(seq) || prev || ballot_hash)``."""
+    """``SHA-256(tag || election_hash || u64be(seq) || prev || ballot_hash)``, docs/record.md."""
     return hashlib.sha256(
         _BOARD_TAG + election_hash + seq.to_bytes(8, "big") + prev + b_hash
     ).digest()

@@ -52,7 +52,8 @@ class SignedMessage:
             raise MessageError("message body is not an object")
         if not isinstance(signer, int) or isinstance(signer, bool) or signer < 1:
             raise MessageError("signer is not a scrutineer index")
-        if not isinstance(signature, str) or len(signature) != 128 or signature != signature.lower():
+        if (not isinstance(signature, str) or len(signature) != 128
+                or signature != signature.lower()):
             raise MessageError("signature is not 64 bytes of lowercase hex")
         try:
             raw = bytes.fromhex(signature)

@@ -22,10 +22,10 @@ from tally.decryption import (
     combine_decryption,
     verify_decryption_share,
 )
-from tally.elgamal import Ciphertext
-from tally.group import IDENTITY
 from tally.election import ElectionContext, make_context
+from tally.elgamal import Ciphertext
 from tally.errors import TallyError
+from tally.group import IDENTITY
 from tally.key_ceremony import CeremonyResult, verify_ceremony
 from tally.manifest import Manifest
 from tally.messages import SignedMessage, verify_message
@@ -92,7 +92,8 @@ def verify_record(
                                                           workers))
     head = _step("board", lambda: verify_chain(ctx.election_hash, board, hashes))
     if len(board) != cards.spent:
-        raise RecordError("cards", f"{len(board)} ballots on the board but {cards.spent} cards spent")
+        raise RecordError("cards",
+                          f"{len(board)} ballots on the board but {cards.spent} cards spent")
     if cards.spent > cards.issued or cards.issued + cards.void != cards.printed:
         raise RecordError("cards", "card counts are inconsistent")
 
@@ -240,7 +241,8 @@ def _verify_ballots(
         nonlocal total
         hashes.extend(part[0])
         if part[0]:
-            total = tuple(a + Ciphertext.from_json(b, allow_identity=True) for a, b in zip(total, part[1], strict=True))
+            total = tuple(a + Ciphertext.from_json(b, allow_identity=True)
+                          for a, b in zip(total, part[1], strict=True))
         if progress:
             progress(len(hashes), n)
 

@@ -48,7 +48,8 @@ class CardCounts:
     void: int
 
     def to_json(self) -> dict[str, int]:
-        return {"printed": self.printed, "issued": self.issued, "spent": self.spent, "void": self.void}
+        return {"printed": self.printed, "issued": self.issued, "spent": self.spent,
+                "void": self.void}
 
     @classmethod
     def from_json(cls, data: Any) -> CardCounts:
@@ -89,9 +90,8 @@ class VoteSpec:
                 raise SpecError("vote.options", "a selection needs options, select_min, select_max")
             if not 0 <= self.select_min <= self.select_max <= len(self.options):
                 raise SpecError("vote.select_max", "need 0 <= select_min <= select_max <= options")
-        elif self.kind == "rating":
-            if not self.items or not self.scale or len(self.scale) != 3:
-                raise SpecError("vote.scale", "a rating needs items and a scale of three grades")
+        elif self.kind == "rating" and (not self.items or not self.scale or len(self.scale) != 3):
+            raise SpecError("vote.scale", "a rating needs items and a scale of three grades")
         # ``is not None``: an unused field is null, not 0 or [] (one spelling per vote)
         if self.kind != "selection" and any(
             v is not None for v in (self.options, self.select_min, self.select_max)

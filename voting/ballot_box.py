@@ -19,8 +19,8 @@ from sqlmodel import Session, col, select
 
 from tally.ballot import EncryptedBallot, verify_ballot
 from tally.board import ballot_hash, next_entry
-from tally.elgamal import Ciphertext
 from tally.election import ElectionContext
+from tally.elgamal import Ciphertext
 from tally.errors import InvalidBallot, InvalidEncoding, TallyError
 from tally.group import Point
 from tally.manifest import Manifest

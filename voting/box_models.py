@@ -163,4 +163,6 @@ class VoteOutcome(SQLModel, table=True):
     aggregate: list[Any] = Field(sa_column=Column(JSON, nullable=False))
     counts: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    #: Scrutineers' signatures on the pending certificate payload, as they arrive.
+    signatures: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     certificate: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

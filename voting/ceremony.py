@@ -7,8 +7,9 @@ compute the joint public key; the ceremony result is stored once and used by eve
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from tally.errors import TallyError
 from tally.key_ceremony import (
     CeremonyParams,
     CeremonyResult,
@@ -16,7 +17,6 @@ from tally.key_ceremony import (
     finish_ceremony,
     verify_commitment_message,
 )
-from tally.errors import TallyError
 from tally.messages import SignedMessage, verify_message
 from voting import audit
 from voting.box_models import CeremonyMessageRow, KeyCeremonyRow, ScrutineerKey
@@ -112,7 +112,7 @@ def _commitment_rows(db: Session, session_id: int) -> list[CeremonyMessageRow]:
     return list(db.exec(select(CeremonyMessageRow)
                         .where(CeremonyMessageRow.session_id == session_id)
                         .where(CeremonyMessageRow.kind == "commitment")
-                        .order_by(CeremonyMessageRow.sender)).all())
+                        .order_by(col(CeremonyMessageRow.sender))).all())
 
 
 def commitments(db: Session, session_id: int) -> dict[int, CommitmentMessage]:

@@ -140,7 +140,7 @@ def _decode(data: bytes) -> str:
 def _read_csv(
     data: bytes, columns: Mapping[str, tuple[str, ...]], required: Sequence[str]
 ) -> list[_Record]:
-    reader = csv.reader(io.StringIO(_decode(data), newline=""))
+    reader = csv.reader(io.StringIO(_decode(data), newline=""), strict=True)
     try:
         header = next(reader, None)
     except csv.Error:

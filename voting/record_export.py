@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tally.board import BoardEntry
 from tally.elgamal import Ciphertext
@@ -25,7 +25,7 @@ from voting.errors import NotReady
 from voting.lifecycle import VoteState, require_state
 from voting.models import Vote
 
-__all__ = ["export_record", "record_parts"]
+__all__ = ["export_record", "record_files_of", "record_parts"]
 
 
 def record_parts(db: Session, vote: Vote) -> RecordParts:
@@ -44,12 +44,12 @@ def record_parts(db: Session, vote: Vote) -> RecordParts:
         BoardEntry(row.seq, json.loads(row.ballot), bytes.fromhex(row.ballot_hash),
                    bytes.fromhex(row.prev), bytes.fromhex(row.entry_hash))
         for row in db.exec(select(BoardEntryRow).where(BoardEntryRow.vote_id == vote.id)
-                           .order_by(BoardEntryRow.seq)).all()
+                           .order_by(col(BoardEntryRow.seq))).all()
     ]
     shares = [
         SignedMessage.from_json(row.message)
         for row in db.exec(select(DecryptionShareRow).where(DecryptionShareRow.vote_id == vote.id)
-                           .order_by(DecryptionShareRow.scrutineer)).all()
+                           .order_by(col(DecryptionShareRow.scrutineer))).all()
     ]
     return RecordParts(
         spec=VoteSpec.from_json(election.spec),
@@ -69,13 +69,19 @@ def record_parts(db: Session, vote: Vote) -> RecordParts:
     )
 
 
-def export_record(db: Session, vote: Vote, directory: Path) -> dict[str, bytes]:
-    """Write the certified record of ``vote`` into ``directory``; return the files."""
+def record_files_of(db: Session, vote: Vote) -> dict[str, bytes]:
+    """Every file of the certified record of ``vote``."""
     require_state(vote, VoteState.CERTIFIED)
     outcome = db.get(VoteOutcome, vote.id)
     assert outcome is not None and outcome.certificate is not None
     files = record_files(record_parts(db, vote))
     files[CERTIFICATE] = dump_json(outcome.certificate)
+    return files
+
+
+def export_record(db: Session, vote: Vote, directory: Path) -> dict[str, bytes]:
+    """Write the certified record of ``vote`` into ``directory``; return the files."""
+    files = record_files_of(db, vote)
     directory.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         (directory / name).write_bytes(data)

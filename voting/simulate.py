@@ -29,7 +29,6 @@ from tally.vote_spec import KINDS, THRESHOLD_RULES, SpecError, VoteSpec
 from voting import cards as card_service
 from voting import ceremony, vote_service
 from voting.ballot_box import BallotBox
-from voting.box_models import SessionKeyRow
 from voting.db import make_engine, migrate, session_scope
 from voting.errors import BallotRejected, CardRejected
 from voting.models import Attendance, CongressSession, Deputy, Vote
@@ -157,7 +156,8 @@ class Simulation:
             assert session.id is not None
             self.session_id = session.id
             deputies = [
-                Deputy(session_id=session.id, name=f"代表{i:04d}", delegation=f"第{i % 9 + 1}代表团",
+                Deputy(session_id=session.id, name=f"代表{i:04d}",
+                       delegation=f"第{i % 9 + 1}代表团",
                        seat=f"{i:04d}", is_scrutineer=i <= self.n, is_chief_scrutineer=i == 1)
                 for i in range(1, session_doc["deputies_total"] + 1)
             ]
@@ -242,23 +242,22 @@ class Simulation:
         vote_service.close_vote(self.engine, vote_pk, ACTOR)
         participants = sorted(self.shuffler.sample(self.devices, self.k), key=lambda d: d.index)
         with session_scope(self.engine) as db:
-            vote = db.get(Vote, vote_pk)
-            assert vote is not None
+            vote = _vote(db, vote_pk)
             aggregate = vote_service.aggregate_of(db, vote)
             ceremony_done, _ = ceremony.ceremony_result(db, self.session_id)
             for device in participants:
                 message = device.decryption_share(ctx, ceremony_done, aggregate)
                 vote_service.submit_decryption_share(db, vote, message, ACTOR)
         with session_scope(self.engine) as db:
-            vote = db.get(Vote, vote_pk)
-            assert vote is not None
+            vote = _vote(db, vote_pk)
             payload, _ = vote_service.pending_payload(db, vote)
-            signatures = [device.sign_certificate(payload) for device in participants]
+            for device in participants:
+                vote_service.add_scrutineer_signature(db, vote, device.sign_certificate(payload),
+                                                      ACTOR)
             key = unlock_session_key(db, self.session_id, self.passphrase)
-            vote_service.certify(db, vote, key, signatures, ACTOR)
+            vote_service.certify(db, vote, key, ACTOR)
         with Session(self.engine) as db:
-            vote = db.get(Vote, vote_pk)
-            assert vote is not None
+            vote = _vote(db, vote_pk)
             directory = out / vote_doc["id"]
             files = export_record(db, vote, directory)
         result = json.loads(files["result.json"])
@@ -270,6 +269,12 @@ class Simulation:
         ordered["record"] = str(directory)
         ordered["certificate_sha256"] = hashlib.sha256(files["certificate.json"]).hexdigest()
         return ordered
+
+
+def _vote(db: Session, vote_pk: int) -> Vote:
+    vote = db.get(Vote, vote_pk)
+    assert vote is not None
+    return vote
 
 
 def run_scenario(doc: Any, out: Path, database_url: str | None = None) -> dict[str, Any]:

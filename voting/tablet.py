@@ -11,10 +11,10 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from tally.ballot import EncryptedBallot, EncryptedSelection, MarkedBallot, encrypt_ballot
+from tally.election import ElectionContext
 from tally.elgamal import encrypt
 from tally.group import random_scalar
 from tally.proofs import prove_range
-from tally.election import ElectionContext
 from tally.vote_spec import MOTION_CHOICES, VoteSpec
 
 __all__ = ["choices_for", "encrypt_attempt", "minimal_valid"]

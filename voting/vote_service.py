@@ -11,12 +11,18 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from tally.certificate import Certificate, CertificateError, Signature, sign_payload, verify_certificate
+from tally.certificate import (
+    Certificate,
+    CertificateError,
+    Signature,
+    sign_payload,
+    verify_certificate,
+)
 from tally.decryption import DecryptionShare, combine_decryption, verify_decryption_share
-from tally.elgamal import Ciphertext
 from tally.election import ElectionContext, make_context
+from tally.elgamal import Ciphertext
 from tally.errors import TallyError
 from tally.group import IDENTITY
 from tally.messages import SignedMessage, verify_message
@@ -38,8 +44,11 @@ from voting.lifecycle import VoteState, require_state, transition
 from voting.models import Attendance, CongressSession, Vote
 
 __all__ = [
+    "add_scrutineer_signature",
+    "aggregate_of",
     "certify",
     "close_vote",
+    "create_runoff",
     "election_context",
     "open_vote",
     "pending_payload",
@@ -173,25 +182,82 @@ def pending_payload(db: Session, vote: Vote) -> tuple[dict[str, Any], dict[str, 
     return payload, files
 
 
-def certify(db: Session, vote: Vote, certification_key: Ed25519PrivateKey,
-            scrutineer_signatures: list[Signature], actor: str) -> Certificate:
-    """Sign with the session's key, join the scrutineers' signatures, check all: certified."""
+def add_scrutineer_signature(db: Session, vote: Vote, signature: Signature, actor: str) -> None:
+    """Keep a scrutineer's signature on the pending certificate once it verifies."""
+    require_state(vote, VoteState.COUNTED)
     payload, _ = pending_payload(db, vote)
-    signatures = [sign_payload(payload, certification_key, "certification", "certification")]
-    certificate = Certificate(payload, tuple(signatures + scrutineer_signatures))
-    expected = {"certification": _session_key_hex(db, vote)}
-    for row in _share_rows(db, vote):
-        key = _scrutineer_key(db, vote, row.scrutineer)
-        expected[f"scrutineer-{row.scrutineer}"] = key.hex()
+    signers = _scrutineer_signers(db, vote)
+    if signature.signer not in signers or signature.role != "scrutineer":
+        raise MessageRejected(0, f"{signature.signer} did not take part in this count")
     try:
-        verify_certificate(certificate, expected, required_signers=expected.keys())
+        verify_certificate(Certificate(payload, (signature,)),
+                           {signature.signer: signers[signature.signer]})
     except CertificateError as exc:
         raise MessageRejected(0, str(exc)) from exc
     outcome = _outcome(db, vote)
+    kept = [s for s in outcome.signatures if s["signer"] != signature.signer]
+    outcome.signatures = [*kept, signature.to_json()]
+    db.add(outcome)
+    audit.record(db, actor, "vote.certificate_signed", f"vote:{vote.id}",
+                 {"signer": signature.signer})
+
+
+def certify(db: Session, vote: Vote, certification_key: Ed25519PrivateKey,
+            actor: str) -> Certificate:
+    """Sign with the session's key once every scrutineer who decrypted has signed: certified."""
+    require_state(vote, VoteState.COUNTED)
+    payload, _ = pending_payload(db, vote)
+    expected = {"certification": _session_key_hex(db, vote), **_scrutineer_signers(db, vote)}
+    outcome = _outcome(db, vote)
+    signatures = [sign_payload(payload, certification_key, "certification", "certification"),
+                  *(Signature.from_json(s) for s in outcome.signatures)]
+    certificate = Certificate(payload, tuple(signatures))
+    try:
+        verify_certificate(certificate, expected, required_signers=expected.keys())
+    except CertificateError as exc:
+        raise NotReady(str(exc), vote=vote.slug) from exc
     outcome.certificate = certificate.to_json()
     db.add(outcome)
     transition(db, vote, VoteState.CERTIFIED, actor)
     return certificate
+
+
+def _scrutineer_signers(db: Session, vote: Vote) -> dict[str, str]:
+    """Signer name → key of every scrutineer whose share is in the count."""
+    return {f"scrutineer-{row.scrutineer}": _scrutineer_key(db, vote, row.scrutineer).hex()
+            for row in _share_rows(db, vote)}
+
+
+def create_runoff(db: Session, vote: Vote, actor: str) -> Vote:
+    """The further vote a certified selection calls for: 再次投票 among tied options, or
+    另行选举 for the seats left, candidates in order of first-round votes."""
+    require_state(vote, VoteState.CERTIFIED)
+    result = _outcome(db, vote).result or {}
+    if vote.kind != "selection" or not (result.get("tie") or result.get("shortfall")):
+        raise NotReady("this vote calls for no further vote", vote=vote.slug)
+    if result.get("tie"):
+        candidates, seats = result["tie"]["options"], result["tie"]["seats"]
+        suffix, label = "tie", "再次投票"
+    else:
+        candidates = result["shortfall"]["runoff_options"]
+        seats = result["shortfall"]["seats"]
+        suffix, label = "runoff", "另行选举"
+    if not candidates:
+        raise NotReady("no candidate is left for a further vote", vote=vote.slug)
+    siblings = db.exec(select(func.count()).select_from(Vote)
+                       .where(Vote.parent_vote_id == vote.id)).one()
+    runoff = Vote(
+        session_id=vote.session_id, slug=f"{vote.slug}-{suffix}{int(siblings) + 1}"[:64],
+        kind="selection", title=f"{vote.title}（{label}）"[:200],
+        options=[vote.options[i] for i in candidates], select_min=0,
+        select_max=min(seats, len(candidates)), threshold_rule=vote.threshold_rule,
+        candidate_list_id=vote.candidate_list_id, parent_vote_id=vote.id,
+    )
+    db.add(runoff)
+    db.flush()
+    audit.record(db, actor, "vote.runoff_created", f"vote:{vote.id}",
+                 {"runoff": runoff.slug, "seats": runoff.select_max, "options": candidates})
+    return runoff
 
 
 def _vote(db: Session, vote_pk: int) -> Vote:
@@ -217,7 +283,7 @@ def _outcome(db: Session, vote: Vote) -> VoteOutcome:
 
 def _share_rows(db: Session, vote: Vote) -> list[DecryptionShareRow]:
     return list(db.exec(select(DecryptionShareRow).where(DecryptionShareRow.vote_id == vote.id)
-                        .order_by(DecryptionShareRow.scrutineer)).all())
+                        .order_by(col(DecryptionShareRow.scrutineer))).all())
 
 
 def _scrutineer_key(db: Session, vote: Vote, index: int) -> bytes:

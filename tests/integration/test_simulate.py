@@ -34,7 +34,8 @@ def small_scenario() -> dict[str, Any]:
         "session": {"title": "测试乡第一次会议", "deputies_total": 9, "deputies_present": 8,
                     "scrutineers": {"count": 3, "threshold": 2}, "seed": 7},
         "votes": [
-            {"id": "projects", "kind": "selection", "title": "4选2", "options": ["甲", "乙", "丙", "丁"],
+            {"id": "projects", "kind": "selection", "title": "4选2",
+             "options": ["甲", "乙", "丙", "丁"],
              "select_min": 0, "select_max": 2, "threshold": "majority_of_all", "cards_issued": 7,
              "ballots": [{"select": [0, 1], "count": 4}, {"select": [0, 2], "count": 1},
                          {"select": [0, 1, 2], "count": 1}, {"select": [4], "count": 1}],
@@ -105,7 +106,8 @@ def test_small_scenario_every_rule(db_url: str, tmp_path: Path) -> None:
 
     rating = by_id["rating"]
     counts, cast, refused = expected_counts(scenario["votes"][1])
-    assert rating["counts"] == counts and (rating["ballots_cast"], rating["ballots_refused"]) == (7, 1)
+    assert rating["counts"] == counts
+    assert (rating["ballots_cast"], rating["ballots_refused"]) == (7, 1)
     assert rating["counts"] == [[5, 2, 0, 0], [0, 5, 0, 2]]
     assert rating["verdict"] == ["satisfied", "basically_satisfied"]
 

@@ -9,6 +9,7 @@ __all__ = ["routers"]
 
 def routers() -> list[APIRouter]:
     """Every router of the app, in the order they are mounted."""
-    from voting.api import health, pages, sessions
+    from voting.api import health, kiosk_pages, operator, pages, scrutineers, sessions, votes
 
-    return [health.router, pages.router, sessions.router]
+    return [health.router, pages.router, sessions.router, votes.router, scrutineers.router,
+            operator.router, kiosk_pages.router]

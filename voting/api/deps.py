@@ -12,7 +12,7 @@ from sqlmodel import Session
 from voting.i18n import request_lang
 from voting.settings import Settings
 
-__all__ = ["DbSession", "Lang", "get_db", "get_engine", "get_settings_dep"]
+__all__ = ["DbSession", "EngineDep", "Lang", "get_db", "get_engine", "get_settings_dep"]
 
 
 def get_engine(request: Request) -> Engine:
@@ -32,4 +32,5 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 DbSession = Annotated[Session, Depends(get_db)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
 Lang = Annotated[str, Depends(request_lang)]

@@ -38,8 +38,8 @@ _HOME_SESSIONS = 200  # the API pages through the rest
 
 
 def _served_paths(request: Request) -> set[str]:
-    return {path for route in request.app.routes if isinstance(path := getattr(route, "path",
-                                                                                None), str)}
+    paths = (getattr(route, "path", None) for route in request.app.routes)
+    return {path for path in paths if isinstance(path, str)}
 
 
 def _is_served(face: Face, served: set[str]) -> bool:

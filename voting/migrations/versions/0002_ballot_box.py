@@ -119,6 +119,7 @@ def upgrade() -> None:
     sa.Column('aggregate', sa.JSON(), nullable=False),
     sa.Column('counts', sa.JSON(), nullable=True),
     sa.Column('result', sa.JSON(), nullable=True),
+    sa.Column('signatures', sa.JSON(), nullable=False),
     sa.Column('certificate', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['vote_id'], ['vote.id'], name=op.f('fk_vote_outcome_vote_id_vote')),
     sa.PrimaryKeyConstraint('vote_id', name=op.f('pk_vote_outcome'))
