@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from tally.vote_spec import CardCounts
 from voting import audit
 from voting.box_models import BallotCard, CardState
-from voting.card_codes import card_hash, decode_card_input, new_card_secret
+from voting.card_codes import CARD_SECRET_BYTES, card_hash, decode_card_input, new_card_secret
 from voting.errors import CardRejected
 from voting.lifecycle import VoteState, require_state
 from voting.models import Vote
@@ -83,6 +83,8 @@ def card_counts(db: Session, vote: Vote) -> CardCounts:
 def card_secret(slug: str, card_input: str | bytes) -> bytes:
     """The secret of a scanned or typed card of vote ``slug``; anything else is refused alike."""
     if isinstance(card_input, bytes):
+        if len(card_input) != CARD_SECRET_BYTES:  # else card_hash raises a different error
+            raise CardRejected()
         return card_input
     try:
         vote_slug, secret = decode_card_input(card_input)
