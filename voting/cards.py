@@ -55,12 +55,23 @@ def issue_card(db: Session, vote: Vote, card_input: str | bytes, actor: str) -> 
 
 
 def void_unissued(db: Session, vote: Vote) -> int:
-    """At close: every card never handed out becomes void. Returns how many."""
+    """At close: every card never handed out becomes void. Returns how many.
+
+    Every other card row of the vote is rewritten in the same transaction, so that (after
+    vacuum) no card row still carries the transaction id of the cast that spent it: on
+    PostgreSQL that id would otherwise link a card to its board entry.
+    """
     result = db.execute(
         update(BallotCard)
         .where(col(BallotCard.vote_id) == vote.id)
         .where(col(BallotCard.state) == CardState.PRINTED)
         .values(state=CardState.VOID)
+    )
+    db.execute(
+        update(BallotCard)
+        .where(col(BallotCard.vote_id) == vote.id)
+        .where(col(BallotCard.state) != CardState.VOID)
+        .values(state=BallotCard.state)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 

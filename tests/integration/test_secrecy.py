@@ -289,3 +289,37 @@ def test_same_ballots_other_order_other_deputies_differ_only_in_ciphertexts(
     assert not ciphertexts[0] & ciphertexts[1]
     counts = [json.loads(run.files["decryption.json"])["counts"] for run in runs]
     assert counts[0] == counts[1] == [4, 3, 3]
+
+
+def test_closing_unlinks_card_rows_from_their_casts_on_postgresql(
+    postgres_schema_url: Any,
+) -> None:
+    """On PostgreSQL a row's ``xmin`` is the id of the transaction that wrote it; a spent card
+    and its board entry share one until the close rewrites every card row of the vote."""
+    from sqlalchemy import text
+
+    from tally.rng import seeded_rng
+    from tests.box_setup import build_open_vote, encrypt_pick
+    from voting.ballot_box import BallotBox
+    from voting.db import make_engine, migrate
+    from voting.vote_service import close_vote
+
+    engine = make_engine(postgres_schema_url)
+    try:
+        migrate(engine)
+        rng = seeded_rng(b"xmin")
+        vote = build_open_vote(engine, rng, issued=3)
+        box = BallotBox(engine)
+        for card, pick in zip(vote.issued, ([0], [1], [0, 1]), strict=True):
+            box.cast(vote.vote_pk, card, encrypt_pick(vote.ctx, pick, rng).to_json())
+
+        def xmins(table: str) -> set[str]:
+            with engine.connect() as connection:
+                return {str(row[0]) for row in connection.execute(
+                    text(f"SELECT xmin FROM {table} WHERE vote_id = :v"), {"v": vote.vote_pk})}
+
+        assert len(xmins("board_entry") & xmins("ballot_card")) == 3  # linked while open
+        close_vote(engine, vote.vote_pk, "test")
+        assert not xmins("board_entry") & xmins("ballot_card")
+    finally:
+        engine.dispose()
