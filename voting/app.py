@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. Reads the environment when ``settings`` is None (fails closed)."""
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
-    live_hub = make_live_hub(engine)
+    live_hub = make_live_hub(engine, settings.live_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

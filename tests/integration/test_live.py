@@ -30,9 +30,8 @@ LEAKS = ("counts", "elected", "result", "passed", "verdict", "satisfaction_rate"
 
 @pytest.fixture
 def client(db_engine: Engine, settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings)
     # Updates must come from events, not from the safety-net re-read.
-    app.state.live_hub.poll_seconds = 3600
+    app = create_app(settings.model_copy(update={"live_poll_seconds": 3600}))
     with TestClient(app) as test_client:
         yield test_client
 

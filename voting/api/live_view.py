@@ -9,11 +9,12 @@ which vote is current, when it opened, and the names of its options.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from tally.rules import ThresholdRule, threshold_votes
 from voting import repository
 from voting.api.votes import vote_status
 from voting.lifecycle import VoteState
@@ -82,6 +83,10 @@ def live_view(db: Session, session_id: int, pin: str | None = None) -> dict[str,
         "threshold_rule": current.threshold_rule,
         "opened_at": iso_time(opened) if opened is not None else None,
     })
+    if "result" in status:  # certified: the vote count needed, for the verdict legend
+        rule = cast(ThresholdRule, current.threshold_rule)
+        status["threshold_votes"] = threshold_votes(rule, status["deputies_total"],
+                                                    status["result"]["ballots_cast"])
     view["current"] = status
     return view
 

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from voting import repository
 from voting.api.deps import DbSession, Lang
+from voting.api.projector import PAGE_CSP
 from voting.api.votes import vote_status
 from voting.box_models import BoardEntryRow, VoteElection
 from voting.lifecycle import VoteState
@@ -54,7 +55,8 @@ def verify_url(request: Request, session_id: int, slug: str) -> str:
 
 def _render(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
     context.setdefault("demo", request.app.state.settings.is_demo)
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(request, name, context)
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request, name, context, headers={"content-security-policy": PAGE_CSP})
     return response
 
 

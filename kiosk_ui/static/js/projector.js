@@ -101,7 +101,10 @@
       figure(t("projector.turnout.issued"), cards.issued, "issued"),
       figure(t("projector.turnout.present"), status.deputies_present, "present"),
       figure(t("projector.turnout.total"), status.deputies_total, "total"));
-    const progress = el("div", "progress", bar(status.ballots_cast, Math.max(cards.issued, 1), 0, "turnout-bar"));
+    const share = cards.issued ? status.ballots_cast / cards.issued : 0;
+    const progress = el("div", "progress with-label",
+      bar(status.ballots_cast, Math.max(cards.issued, 1), 0, "turnout-bar"),
+      el("span", "progress-label", pct(share)));
     const elapsed = el("p", "elapsed", t("projector.elapsed") + " ",
       el("span", "elapsed-value", elapsedText(status)));
     elapsed.id = "elapsed";
@@ -122,6 +125,14 @@
       rule: t("threshold." + status.threshold_rule) });
   }
 
+  // The key to the dashed line the bars of a table share.
+  function thresholdLegend(votes) {
+    if (!votes) return "";
+    const sample = svg("svg", { viewBox: "0 0 40 20", class: "legend-line", "aria-hidden": "true" });
+    sample.append(svg("line", { x1: 20, x2: 20, y1: 0, y2: 20, class: "bar-threshold" }));
+    return el("span", "legend", sample, t("projector.threshold_legend", { votes: num(votes) }));
+  }
+
   function rankOrder(counts) {
     return counts.map((c, i) => [c, i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map((p) => p[1]);
   }
@@ -135,7 +146,7 @@
     const table = el("table", "ranked");
     table.append(el("thead", null, el("tr", null,
       el("th", "rank", t("projector.col.rank")), el("th", "name", t("projector.col.option")),
-      el("th", "num", t("projector.col.votes")), el("th", "chart", ""),
+      el("th", "num", t("projector.col.votes")), el("th", "chart", thresholdLegend(result.threshold_votes)),
       el("th", "outcome", t("projector.col.outcome")))));
     const rows = el("tbody");
     let rank = 0, previous = null;
@@ -191,7 +202,11 @@
       rows.append(row);
     });
     table.append(rows);
-    return [thresholdLine(result, status) ? el("p", "summary", thresholdLine(result, status)) : null, table];
+    const rule = status.threshold_votes
+      ? el("p", "summary", t("projector.rating.rule", { votes: num(status.threshold_votes),
+        rule: t("threshold." + status.threshold_rule) }))
+      : null;
+    return [table, rule];
   }
 
   function renderMotion(status, result) {
