@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -13,7 +14,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
+from sqlalchemy import text
+from sqlalchemy.engine import URL, Engine
 from starlette.websockets import WebSocketDisconnect
 
 from tally.rng import seeded_rng
@@ -21,6 +23,7 @@ from tests.vote_driver import SessionDriver, create_session
 from voting.api.auth import operator_token
 from voting.api.projector import CLOSE_UNKNOWN_SESSION
 from voting.app import create_app
+from voting.db import make_engine, migrate
 from voting.settings import Settings
 
 WAIT_SECONDS = 20
@@ -170,3 +173,38 @@ def test_projector_page_has_no_inline_script(client: TestClient, driver: Session
     assert '"projector.counting": "Counting"' in english.text
     assert client.get("/projector").status_code == 200
     assert client.get("/static/js/projector.js").status_code == 200
+
+
+def test_the_listener_comes_back_after_its_connection_dies(postgres_schema_url: URL) -> None:
+    url = postgres_schema_url.render_as_string(hide_password=False)
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+        settings = Settings(database_url=url, mode="production",
+                            secret_key=secrets.token_urlsafe(32), live_poll_seconds=3600)
+        app = create_app(settings)
+        with TestClient(app) as client:
+            sid, _ = create_session(engine, deputies=3, scrutineers=3)
+            driver = SessionDriver(client, engine,
+                                   {"authorization": f"Bearer {operator_token(settings)}"},
+                                   sid, seeded_rng(b"test-live-reconnect"))
+            driver.ceremony()
+            driver.define("motion-1", "motion", "关于断线重连的决定", cards=3)
+            driver.issue("motion-1", 3)
+            driver.open("motion-1")
+            with client.websocket_connect(f"/ws/sessions/{sid}") as socket:
+                feed = Feed(socket)
+                driver.cast("motion-1", 0, "yes")
+                feed.until(lambda v: current(v)["ballots_cast"] == 1)
+                with engine.begin() as admin:
+                    killed = admin.execute(text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE query = :listen"),
+                        {"listen": f'LISTEN "{app.state.live_hub.channel}"'}).all()
+                assert killed == [(True,)]
+                driver.cast("motion-1", 1, "no")  # perhaps while nobody listens
+                feed.until(lambda v: current(v)["ballots_cast"] == 2)
+                driver.cast("motion-1", 2, "no")  # and once the listener is back
+                feed.until(lambda v: current(v)["ballots_cast"] == 3)
+    finally:
+        engine.dispose()
