@@ -282,6 +282,19 @@
     stage.dataset.state = status ? status.state : "none";
     stage.dataset.vote = status ? status.vote : "";
     renderAgenda(view);
+    fit();
+  }
+
+  // Shrink the stage's type until everything shows: 13 options must fit a 720p screen.
+  function fit() {
+    const stage = document.getElementById("stage");
+    let scale = 1;
+    stage.style.setProperty("--s", "1");
+    while (stage.scrollHeight > stage.clientHeight + 1 && scale > 0.4) {
+      scale -= 0.04;
+      stage.style.setProperty("--s", scale.toFixed(2));
+    }
+    stage.dataset.scale = scale.toFixed(2);
   }
 
   function accept(message) {
@@ -334,7 +347,9 @@
   });
   document.addEventListener("fullscreenchange", () => {
     body.classList.toggle("is-fullscreen", Boolean(document.fullscreenElement));
+    fit();
   });
+  window.addEventListener("resize", fit);
 
   setInterval(() => {
     const value = document.querySelector("#elapsed .elapsed-value");
