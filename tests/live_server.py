@@ -49,10 +49,12 @@ def _healthy(base: str) -> bool:
 
 @contextmanager
 def running_server(database_url: str, workdir: Path, *, workers: int = 1,
+                   port: int | None = None, key: str | None = None,
                    **env: str) -> Iterator[RunningServer]:
-    """Serve ``database_url`` (migrated on start) with ``workers`` worker processes."""
-    key = secrets.token_urlsafe(32)
-    port = _free_port()
+    """Serve ``database_url`` (migrated on start) with ``workers`` worker processes; the
+    port and secret key are fresh unless given (to restart a server as it was)."""
+    key = key or secrets.token_urlsafe(32)
+    port = port or _free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("VOTING_")}
     environment["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(ROOT), environment.get("PYTHONPATH")]))

@@ -20,6 +20,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from tally.rng import seeded_rng
 from tests.vote_driver import SessionDriver, create_session
+from voting.api import projector
 from voting.api.auth import operator_token
 from voting.api.projector import CLOSE_UNKNOWN_SESSION
 from voting.app import create_app
@@ -78,6 +79,8 @@ class Feed:
         """The first view (the ``view`` of a message) passing ``test``."""
         while True:
             message = self.next()
+            if message["type"] == "ping":
+                continue
             assert message["type"] == "view" and message["worker"]
             if test(message["view"]):
                 return dict(message["view"])
@@ -208,3 +211,18 @@ def test_the_listener_comes_back_after_its_connection_dies(postgres_schema_url: 
                 feed.until(lambda v: current(v)["ballots_cast"] == 3)
     finally:
         engine.dispose()
+
+
+def test_a_quiet_socket_gets_heartbeats_and_an_unknown_pin_is_refused(
+        client: TestClient, driver: SessionDriver, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(projector, "HEARTBEAT_SECONDS", 0.2)
+    sid = driver.session_id
+    with client.websocket_connect(f"/ws/sessions/{sid}") as socket:
+        feed = Feed(socket)
+        assert feed.next()["type"] == "view"
+        ping = feed.next()
+        assert ping["type"] == "ping" and ping["server_time"].endswith("Z")
+    with (client.websocket_connect(f"/ws/sessions/{sid}?vote=no-such-vote") as socket,
+          pytest.raises(WebSocketDisconnect) as closed):
+        socket.receive_json()
+    assert closed.value.code == CLOSE_UNKNOWN_SESSION

@@ -11,6 +11,7 @@ carry a count before certification: the view is built from ``vote_status``.
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from functools import partial
 from typing import Annotated, Any
 
@@ -28,7 +29,8 @@ from voting.errors import NotFound
 from voting.i18n import catalog
 from voting.live import WORKER_ID, Hub, make_hub
 
-__all__ = ["CLOSE_UNKNOWN_SESSION", "PAGE_CSP", "make_live_hub", "router", "socket_message"]
+__all__ = ["CLOSE_UNKNOWN_SESSION", "HEARTBEAT_SECONDS", "PAGE_CSP", "make_live_hub", "router",
+           "socket_message"]
 
 router = APIRouter(tags=["live"])
 
@@ -36,6 +38,8 @@ router = APIRouter(tags=["live"])
 CLOSE_UNKNOWN_SESSION = 4404
 #: Websocket close code when the server goes away (the client reconnects).
 CLOSE_RESTARTING = 1012
+#: A quiet socket gets a ping this often, so a client notices a link that died silently.
+HEARTBEAT_SECONDS = 20.0
 
 #: The projector's and verification pages' content security policy: our own origin only,
 #: no inline script or style (the live view arrives in JSON data blocks, not scripts).
@@ -55,12 +59,13 @@ def make_live_hub(engine: Engine, poll_seconds: float) -> Hub:
     return hub
 
 
+def _now() -> str:
+    return iso_time(datetime.now(UTC))
+
+
 def socket_message(view: dict[str, Any]) -> dict[str, Any]:
     """What the websocket sends: the view, this worker's id and the server's clock."""
-    from datetime import UTC, datetime
-
-    return {"type": "view", "worker": WORKER_ID, "server_time": iso_time(datetime.now(UTC)),
-            "view": view}
+    return {"type": "view", "worker": WORKER_ID, "server_time": _now(), "view": view}
 
 
 def _strings(lang: str) -> dict[str, str]:
@@ -98,10 +103,13 @@ def live(session_id: int, db: DbSession, pin: PinQuery = None) -> dict[str, Any]
     return socket_message(live_view(db, session_id, pin))
 
 
-def _session_exists(engine: Engine, session_id: int) -> bool:
+def _exists(engine: Engine, session_id: int, pin: str | None) -> bool:
+    """The session (and the pinned vote) exist: a watcher is kept only for real views."""
     with Session(engine) as db:
         try:
             repository.get_session(db, session_id)
+            if pin is not None:
+                repository.get_vote(db, session_id, pin)
         except NotFound:
             return False
     return True
@@ -120,8 +128,8 @@ async def live_socket(websocket: WebSocket, session_id: int, pin: PinQuery = Non
     """The session's view now, then after every change, until either side leaves."""
     hub: Hub = websocket.app.state.live_hub
     await websocket.accept()
-    if not await anyio.to_thread.run_sync(_session_exists, websocket.app.state.engine,
-                                          session_id):
+    if not await anyio.to_thread.run_sync(_exists, websocket.app.state.engine, session_id,
+                                          pin):
         await websocket.close(code=CLOSE_UNKNOWN_SESSION)
         return
     gone = asyncio.ensure_future(_until_disconnect(websocket))
@@ -129,10 +137,15 @@ async def live_socket(websocket: WebSocket, session_id: int, pin: PinQuery = Non
         async with hub.subscribe(session_id, pin) as mailbox:
             while True:
                 ready = asyncio.ensure_future(mailbox.next())
-                await asyncio.wait({ready, gone}, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({ready, gone}, timeout=HEARTBEAT_SECONDS,
+                                   return_when=asyncio.FIRST_COMPLETED)
                 if gone.done():
                     ready.cancel()
                     return
+                if not ready.done():  # quiet: show the client the link is alive
+                    ready.cancel()
+                    await websocket.send_json({"type": "ping", "server_time": _now()})
+                    continue
                 view = ready.result()
                 if view is None:  # the hub is stopping: tell the client to come back
                     await websocket.close(code=CLOSE_RESTARTING)

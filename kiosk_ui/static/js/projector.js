@@ -297,9 +297,12 @@
     stage.dataset.scale = scale.toFixed(2);
   }
 
+  let lastHeard = Date.now();
   function accept(message) {
-    if (!message || message.type !== "view") return;
-    clockOffset = Date.parse(message.server_time) - Date.now();
+    if (!message) return;
+    lastHeard = Date.now();
+    if (message.server_time) clockOffset = Date.parse(message.server_time) - Date.now();
+    if (message.type !== "view") return; // a heartbeat
     body.dataset.worker = message.worker;
     render(message.view);
   }
@@ -315,27 +318,43 @@
   let socket = null;
   const query = pinned ? "?vote=" + encodeURIComponent(pinned) : "";
 
+  let generation = 0; // events of a socket we gave up on are ignored
+
+  const isLive = () => socket !== null && socket.readyState === WebSocket.OPEN;
+
   function refetch() {
     fetch("/api/sessions/" + sessionId + "/live" + query, { cache: "no-store" })
-      .then((r) => (r.ok ? r.json() : null)).then(accept).catch(() => {});
+      .then((r) => (r.ok ? r.json() : null))
+      .then((message) => { if (!isLive()) accept(message); }) // the socket's view is newer
+      .catch(() => {});
+  }
+
+  function lost(code) {
+    if (code === 4404) { setLink("gone"); return; }
+    setLink("reconnecting");
+    // 1 s, 2 s, 4 s … up to 30 s, jittered so a hall of screens does not return at once.
+    const delay = Math.min(30000, 1000 * 2 ** attempts) * (0.5 + Math.random() / 2);
+    attempts += 1;
+    refetch(); // the screen stays current over plain HTTP meanwhile
+    setTimeout(connect, delay);
   }
 
   function connect() {
+    const mine = ++generation;
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + "/ws/sessions/" + sessionId + query);
-    socket.addEventListener("open", () => { attempts = 0; setLink("live"); });
-    socket.addEventListener("message", (event) => {
+    const ws = new WebSocket(scheme + location.host + "/ws/sessions/" + sessionId + query);
+    socket = ws;
+    ws.addEventListener("open", () => {
+      if (mine !== generation) return;
+      attempts = 0;
+      lastHeard = Date.now();
+      setLink("live");
+    });
+    ws.addEventListener("message", (event) => {
+      if (mine !== generation) return;
       try { accept(JSON.parse(event.data)); } catch (e) { /* one bad frame: wait for the next */ }
     });
-    socket.addEventListener("close", (event) => {
-      if (event.code === 4404) { setLink("gone"); return; }
-      setLink("reconnecting");
-      // 1 s, 2 s, 4 s … up to 30 s, jittered so a hall of screens does not return at once.
-      const delay = Math.min(30000, 1000 * 2 ** attempts) * (0.5 + Math.random() / 2);
-      attempts += 1;
-      refetch(); // the screen stays current over plain HTTP meanwhile
-      setTimeout(connect, delay);
-    });
+    ws.addEventListener("close", (event) => { if (mine === generation) lost(event.code); });
   }
 
   document.getElementById("fullscreen").addEventListener("click", () => {
@@ -354,6 +373,12 @@
   setInterval(() => {
     const value = document.querySelector("#elapsed .elapsed-value");
     if (value && current && current.state === "open") value.textContent = elapsedText(current);
+    // The server pings a quiet socket every 20 s; silence for a minute means a dead link.
+    if (isLive() && Date.now() - lastHeard > 60000) {
+      generation += 1; // a closing handshake on a dead link can take long: do not wait
+      socket.close();
+      lost(1006);
+    }
   }, 1000);
 
   setLink("connecting");
