@@ -181,7 +181,7 @@ class _Watch:
         self.subscribers.add(subscriber)
         if self.last is not None:
             subscriber.put(self.last)
-        self.dirty.set()  # a newcomer gets a fresh read too
+            self.dirty.set()  # and a fresh read, in case something changed unannounced
 
     async def _run(self) -> None:
         while True:
