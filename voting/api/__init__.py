@@ -11,6 +11,7 @@ def routers() -> list[APIRouter]:
     """Every router of the app, in the order they are mounted."""
     from voting.api import (
         health,
+        kiosk_pages,
         operator,
         pages,
         projector,
@@ -21,4 +22,4 @@ def routers() -> list[APIRouter]:
     )
 
     return [health.router, pages.router, sessions.router, votes.router, scrutineers.router,
-            operator.router, projector.router, verify_pages.router]
+            operator.router, kiosk_pages.router, projector.router, verify_pages.router]
