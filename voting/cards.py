@@ -12,7 +12,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from tally.vote_spec import CardCounts
-from voting import audit
+from voting import audit, live
 from voting.box_models import BallotCard, CardState
 from voting.card_codes import CARD_SECRET_BYTES, card_hash, decode_card_input, new_card_secret
 from voting.errors import CardRejected
@@ -52,6 +52,7 @@ def issue_card(db: Session, vote: Vote, card_input: str | bytes, actor: str) -> 
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise CardRejected()
     audit.record(db, actor, "cards.issued", f"vote:{vote.id}", {"count": 1})
+    live.changed(db, vote.session_id, vote.slug, "cards")
 
 
 def void_unissued(db: Session, vote: Vote) -> int:
