@@ -30,6 +30,7 @@ from voting.cards import card_secret
 from voting.db import session_scope
 from voting.errors import BallotRejected, CardRejected, NotFound, VoteNotOpen
 from voting.lifecycle import VoteState
+from voting.live import changed
 from voting.models import Vote
 
 __all__ = ["BallotBox", "Receipt", "add_to_aggregate"]
@@ -134,6 +135,7 @@ class BallotBox:
             head.head = entry.entry_hash.hex()
             head.aggregate = add_to_aggregate(head.aggregate, ballot)
             db.add(head)
+            changed(db, vote.session_id, slug, "cast")  # published only once this commits
             return Receipt(slug, entry.seq, entry.tracking_code, entry.entry_hash.hex())
 
     def _replayed(self, db: Session, vote_pk: int, slug: str, c_hash: str, tag: str,

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./var")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    #: Projectors re-read at least this often even when no change was announced (seconds).
+    live_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
     #: Mark login and device cookies Secure: set it when the service is reached over TLS
     #: (directly or through a TLS-terminating proxy), so browsers never send them in clear.
     cookie_secure: bool = False

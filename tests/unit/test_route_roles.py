@@ -61,6 +61,18 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", S + "/ceremony"): PUBLIC,
     ("GET", V + "/tally"): PUBLIC,  # encrypted; part of the public record
     ("GET", V + "/tally/ballots"): PUBLIC,  # the encrypted board, once closed
+    # the hall's faces: tablets, projector, verification (public by design; the kiosk
+    # and projector could require an enrolled device with the Kiosk/Presidium dependencies)
+    ("GET", "/kiosk"): PUBLIC,
+    ("GET", "/kiosk/messages.json"): PUBLIC,
+    ("GET", "/kiosk/{session_id}"): PUBLIC,
+    ("GET", "/projector"): PUBLIC,
+    ("GET", "/projector/{session_id}"): PUBLIC,
+    ("GET", S + "/live"): PUBLIC,  # turnout, and the result once certified
+    ("WEBSOCKET", "/ws/sessions/{session_id}"): PUBLIC,
+    ("GET", "/verify"): PUBLIC,
+    ("GET", "/verify/{session_id}/{slug}"): PUBLIC,
+    ("GET", "/verify/{session_id}/{slug}/qr.svg"): PUBLIC,
     # casting: the one-time ballot card is the credential
     ("POST", V + "/ballots"): PUBLIC,
     # scrutineers' devices: each request signed with the scrutineer's registered key; an

@@ -36,7 +36,10 @@ def app_routes(routes: list[BaseRoute]) -> list[RouteEntry]:
         contexts = getattr(route, "effective_route_contexts", None)
         if contexts is not None:
             for context in contexts():
-                found.extend(_entries(context.original_route, context.path))
+                # Websocket contexts leave ``path`` empty; their starlette route has it.
+                path = context.path or str(getattr(context.starlette_route, "path", "")
+                                           or getattr(context.original_route, "path", ""))
+                found.extend(_entries(context.original_route, path))
         else:
             found.extend(_entries(route, str(getattr(route, "path", ""))))
     return found
