@@ -8,13 +8,16 @@ keeping their secrets) is written to the database directly, as the API flow test
 
 from __future__ import annotations
 
+import json
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
+from keys.request_auth import sign_request
 from keys.scrutineer import ScrutineerDevice
 from tally.election import ElectionContext
 from tally.elgamal import Ciphertext
@@ -77,6 +80,18 @@ class SessionDriver:
     def base(self) -> str:
         return f"/api/sessions/{self.session_id}"
 
+    def _as(self, device: ScrutineerDevice, method: str, path: str,
+            doc: Any | None = None) -> Any:
+        """A request from ``device``, signed with its key as a scrutineer's device signs."""
+        body = b"" if doc is None else json.dumps(doc).encode()
+        headers = {"authorization": sign_request(device.signing_key, self.session_id,
+                                                 device.index, method, path, "", body,
+                                                 int(time.time()))}
+        if method == "GET":
+            return _ok(self.http.get(path, headers=headers))
+        headers["content-type"] = "application/json"
+        return _ok(self.http.post(path, headers=headers, content=body))
+
     def ceremony(self) -> None:
         """Scrutineer keys, the k-of-n ceremony, and the session's certification key."""
         self.devices = [ScrutineerDevice(i, f"代表{i}", self.rng) for i in range(1, self.n + 1)]
@@ -87,18 +102,17 @@ class SessionDriver:
         params = CeremonyParams.from_json(_ok(self.http.post(
             f"{self.base}/ceremony", headers=self.operator, json={"n": self.n, "k": self.k})))
         for d in self.devices:
-            _ok(self.http.post(f"{self.base}/ceremony/commitments",
-                               json=d.commit(params).to_json()))
+            self._as(d, "POST", f"{self.base}/ceremony/commitments", d.commit(params).to_json())
         state = _ok(self.http.get(f"{self.base}/ceremony"))
         keys = {int(i): bytes.fromhex(key) for i, key in state["transport_keys"].items()}
         for d in self.devices:
             for message in d.sealed_share_messages(params, keys):
-                _ok(self.http.post(f"{self.base}/ceremony/shares", json=message.to_json()))
+                self._as(d, "POST", f"{self.base}/ceremony/shares", message.to_json())
         commitments = {int(i): CommitmentMessage.from_json(c) for i, c in
                        _ok(self.http.get(f"{self.base}/ceremony"))["commitments"].items()}
         for d in self.devices:
             sealed = {int(s): bytes.fromhex(b) for s, b in
-                      _ok(self.http.get(f"{self.base}/ceremony/shares/{d.index}")).items()}
+                      self._as(d, "GET", f"{self.base}/ceremony/shares/{d.index}").items()}
             d.receive_shares(params, commitments, sealed)
         _ok(self.http.post(f"{self.base}/ceremony/complete", headers=self.operator))
         _ok(self.http.post(f"{self.base}/certification-key", headers=self.operator,
@@ -163,15 +177,15 @@ class SessionDriver:
         ceremony = CeremonyResult.from_json(_ok(self.http.get(f"{self.base}/ceremony"))
                                             ["result"])
         for d in self.devices[: self.k]:
-            _ok(self.http.post(f"{base}/decryption-shares",
-                               json=d.decryption_share(ctx, ceremony, aggregate).to_json()))
+            self._as(d, "POST", f"{base}/decryption-shares",
+                     d.decryption_share(ctx, ceremony, aggregate).to_json())
 
     def certify(self, slug: str) -> dict[str, Any]:
         """Every scrutineer who decrypted signs, then the session key: certified."""
         base = f"{self.base}/votes/{slug}"
-        payload = _ok(self.http.get(f"{base}/certificate-payload"))
+        payload = self._as(self.devices[0], "GET", f"{base}/certificate-payload")
         for d in self.devices[: self.k]:
-            _ok(self.http.post(f"{base}/certificate-signatures",
-                               json=d.sign_certificate(payload).to_json()))
+            self._as(d, "POST", f"{base}/certificate-signatures",
+                     d.sign_certificate(payload).to_json())
         return dict(_ok(self.http.post(f"{base}/certify", headers=self.operator,
                                        json={"passphrase": self.passphrase})))

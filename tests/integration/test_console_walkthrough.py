@@ -105,8 +105,10 @@ def app_clients(db_engine: Engine, settings: Settings,
                 tmp_path: Path) -> Iterator[tuple[TestClient, TestClient, Settings]]:
     settings = settings.model_copy(update={"data_dir": tmp_path / "var"})
     app = create_app(settings)
-    with TestClient(app, follow_redirects=False) as staff, TestClient(app) as devices:
-        yield staff, devices, settings
+    # One client runs the app's lifespan (its live-update hub); the devices' client, with
+    # no cookies of its own, only sends requests to the same app.
+    with TestClient(app, follow_redirects=False) as staff:
+        yield staff, TestClient(app), settings
 
 
 def _keys(args: list[str], devices: TestClient, out: io.StringIO | None = None) -> int:

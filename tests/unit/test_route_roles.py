@@ -194,8 +194,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, l
 
     def client(cookie: tuple[str, str] | None = None) -> TestClient:
         test_client = TestClient(app, follow_redirects=False)
-        stack.append(test_client)
-        test_client.__enter__()
+        if not stack:  # one client runs the app's lifespan; the others only send requests
+            stack.append(test_client)
+            test_client.__enter__()
         if cookie is not None:
             name, token = cookie
             test_client.cookies.set(name, accounts.sign_cookie(secret, name, token))
