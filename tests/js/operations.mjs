@@ -65,7 +65,8 @@ export const OPERATIONS = {
     const r = Scalar.fromHex(obj.r);
     const ct = encrypt(obj.m, key, r);
     const proof = proveRange(
-      parseHex(obj.election_hash, 32), key, ct, obj.m, r, obj.lo, obj.hi, rngOf(obj),
+      parseHex(obj.election_hash, 32), fromHex(obj.context), key, ct, obj.m, r, obj.lo, obj.hi,
+      rngOf(obj),
     );
     return { ciphertext: ct.toJson(), proof: proof.toJson() };
   },
@@ -74,7 +75,7 @@ export const OPERATIONS = {
     const { lo, hi } = obj;
     const proof = RangeProof.fromJson(obj.proof, hi - lo + 1);
     verifyRange(
-      parseHex(obj.election_hash, 32), Point.fromHex(obj.public_key),
+      parseHex(obj.election_hash, 32), fromHex(obj.context), Point.fromHex(obj.public_key),
       Ciphertext.fromJson(obj.ciphertext), lo, hi, proof,
     );
     return {};

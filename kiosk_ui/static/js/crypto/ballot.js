@@ -3,10 +3,13 @@
 //
 // encryptBallot encrypts each selection m_i ∈ {0, 1} as (r_i·G, m_i·G + r_i·K) with a
 // [0, 1] range proof, and proves for each constraint that the homomorphic sum of its
-// selections encrypts a value in [min, max]. With the same rng stream it produces the same
-// bytes as tally.ballot.encrypt_ballot.
+// selections encrypts a value in [min, max]. Every proof is bound to the digest h_C of all
+// the ballot's ciphertexts and to its own place (spec §8.1), so a permuted or partly copied
+// ballot fails. With the same rng stream it produces the same bytes as
+// tally.ballot.encrypt_ballot.
 
-import { toHex } from './bytes.js';
+import { sha256 } from '../../vendor/noble/hashes/sha2.js';
+import { concatBytes, toHex, utf8 } from './bytes.js';
 import { sha256Canonical } from './canonical.js';
 import { Ciphertext, encrypt } from './elgamal.js';
 import { InvalidBallot, InvalidChoices, InvalidProof } from './errors.js';
@@ -142,6 +145,25 @@ export class BallotOpening {
   }
 }
 
+const DIGEST_TAG = concatBytes(utf8('rendavote/v1/ballot-ciphertexts'), new Uint8Array([0]));
+export const SELECTION_PROOF = 0;
+export const CONSTRAINT_PROOF = 1;
+
+/** h_C = SHA-256("rendavote/v1/ballot-ciphertexts\0" ‖ h_E ‖ α_1 ‖ β_1 ‖ … ‖ β_N). */
+export function ballotDigest(electionHash, ciphertexts) {
+  const parts = [DIGEST_TAG, electionHash];
+  for (const c of ciphertexts) parts.push(c.alpha.toBytes(), c.beta.toBytes());
+  return sha256(concatBytes(...parts));
+}
+
+/** The context of a ballot's range proof: h_C ‖ u8(kind) ‖ u32be(index). */
+export function proofContext(digest, kind, index) {
+  const tail = new Uint8Array(5);
+  tail[0] = kind;
+  new DataView(tail.buffer).setUint32(1, index, false);
+  return concatBytes(digest, tail);
+}
+
 function sumCiphertexts(selections, indices) {
   let total = selections[indices[0]].ciphertext;
   for (const i of indices.slice(1)) total = total.add(selections[i].ciphertext);
@@ -152,7 +174,7 @@ function sumCiphertexts(selections, indices) {
  * Encrypt and prove `choices` (one 0/1 per selection, e.g. from markSelection) under `ctx`;
  * refuse (InvalidChoices) choices outside the limits. `rng` defaults to the platform CSPRNG.
  *
- * Randomness, in order: for each selection i, r_i then its range proof's draws; then each
+ * Randomness, in order: r_1 … r_N; then each selection's range proof's draws; then each
  * constraint's range proof's draws, in manifest order (as the Python encrypt_ballot).
  *
  * Returns {ballot, opening, ballotHash}: `ballot` is the JSON of EncryptedBallot.to_json(),
@@ -162,21 +184,21 @@ function sumCiphertexts(selections, indices) {
 export function encryptBallot(ctx, choices, rng = systemRng) {
   checkChoices(ctx.manifest, choices);
   const { electionHash: hE, publicKey: key } = ctx;
-  const nonces = [];
-  const selections = [];
-  for (const m of choices) {
-    const r = randomScalar(rng);
-    const ciphertext = encrypt(m, key, r);
-    const proof = proveRange(hE, key, ciphertext, m, r, 0, 1, rng);
-    nonces.push(r);
-    selections.push(new EncryptedSelection(ciphertext, proof));
-  }
-  const constraintProofs = ctx.manifest.constraints.map((constraint) => {
+  const nonces = choices.map(() => randomScalar(rng));
+  const ciphertexts = choices.map((m, i) => encrypt(m, key, nonces[i]));
+  const digest = ballotDigest(hE, ciphertexts);
+  const selections = choices.map((m, i) => new EncryptedSelection(
+    ciphertexts[i],
+    proveRange(hE, proofContext(digest, SELECTION_PROOF, i), key, ciphertexts[i], m, nonces[i],
+      0, 1, rng),
+  ));
+  const constraintProofs = ctx.manifest.constraints.map((constraint, t) => {
     const total = sumCiphertexts(selections, constraint.selections);
     let rSum = new Scalar(0n);
     for (const i of constraint.selections) rSum = rSum.add(nonces[i]);
     const mSum = constraint.selections.reduce((sum, i) => sum + choices[i], 0);
-    return proveRange(hE, key, total, mSum, rSum, constraint.min, constraint.max, rng);
+    return proveRange(hE, proofContext(digest, CONSTRAINT_PROOF, t), key, total, mSum, rSum,
+      constraint.min, constraint.max, rng);
   });
   const encrypted = new EncryptedBallot(hE, selections, constraintProofs);
   const opening = new BallotOpening(nonces);
@@ -218,22 +240,27 @@ export function verifyBallot(ctx, ballot) {
     );
   }
   const { electionHash: hE, publicKey: key } = ctx;
-  b.selections.forEach((selection, index) => {
-    const { ciphertext } = selection;
+  b.selections.forEach(({ ciphertext }, index) => {
     if (ciphertext.alpha.isIdentity() || ciphertext.beta.isIdentity()) {
       throw new InvalidBallot('ciphertext contains the identity', { selection: index });
     }
+  });
+  const digest = ballotDigest(hE, b.selections.map((s) => s.ciphertext));
+  b.selections.forEach((selection, index) => {
     try {
-      verifyRange(hE, key, ciphertext, 0, 1, selection.proof);
+      verifyRange(hE, proofContext(digest, SELECTION_PROOF, index), key, selection.ciphertext,
+        0, 1, selection.proof);
     } catch (exc) {
       if (!(exc instanceof InvalidProof)) throw exc;
-      throw new InvalidBallot('proof that it encrypts 0 or 1 fails', { selection: index });
+      throw new InvalidBallot('proof that it encrypts 0 or 1 fails (or the ciphertexts were '
+        + 'altered, reordered or taken from another ballot)', { selection: index });
     }
   });
   constraints.forEach((constraint, index) => {
     const total = sumCiphertexts(b.selections, constraint.selections);
     try {
-      verifyRange(hE, key, total, constraint.min, constraint.max, b.constraintProofs[index]);
+      verifyRange(hE, proofContext(digest, CONSTRAINT_PROOF, index), key, total, constraint.min,
+        constraint.max, b.constraintProofs[index]);
     } catch (exc) {
       if (!(exc instanceof InvalidProof)) throw exc;
       throw new InvalidBallot(

@@ -15,6 +15,7 @@ export {
 } from './manifest.js';
 export { ElectionContext, computeElectionHash, makeContext } from './election.js';
 export {
-  BallotOpening, EncryptedBallot, checkChoices, encryptBallot, markMotion, markRating,
+  BallotOpening, EncryptedBallot, ballotDigest, checkChoices, encryptBallot, markMotion,
+  markRating, proofContext,
   markSelection, openBallot, verifyBallot,
 } from './ballot.js';

@@ -50,14 +50,15 @@ function checkBounds(lo, hi) {
   }
 }
 
-const statement = (electionHash, publicKey, ciphertext, lo, hi) =>
-  [electionHash, publicKey, ciphertext.alpha, ciphertext.beta, lo, hi];
+// `context` is a Uint8Array hashed as a bytes item: for ballots, h_C ‖ kind ‖ u32be(index).
+const statement = (electionHash, context, publicKey, ciphertext, lo, hi) =>
+  [electionHash, context, publicKey, ciphertext.alpha, ciphertext.beta, lo, hi];
 
 /**
  * Prove that `ciphertext` = (r·G, m·G + r·K) encrypts a value in [lo, hi].
  * Randomness, drawn in order j = lo … hi: for j ≠ m, c_j then v_j; for j = m, u.
  */
-export function proveRange(electionHash, publicKey, ciphertext, m, r, lo, hi, rng) {
+export function proveRange(electionHash, context, publicKey, ciphertext, m, r, lo, hi, rng) {
   checkBounds(lo, hi);
   if (!Number.isSafeInteger(m) || m < lo || m > hi) {
     throw new RangeError('the encrypted value is outside [lo, hi]: no proof exists');
@@ -86,7 +87,7 @@ export function proveRange(electionHash, publicKey, ciphertext, m, r, lo, hi, rn
     }
   }
   const c = hashToScalar(
-    TAG_RANGE, ...statement(electionHash, publicKey, ciphertext, lo, hi), ...commitments,
+    TAG_RANGE, ...statement(electionHash, context, publicKey, ciphertext, lo, hi), ...commitments,
   );
   let cM = c;
   for (const cJ of challenges) cM = cM.sub(cJ);
@@ -99,7 +100,7 @@ export function proveRange(electionHash, publicKey, ciphertext, m, r, lo, hi, rn
  * Check that `proof` shows `ciphertext` encrypts a value in [lo, hi] under `publicKey`;
  * throw InvalidProof if not.
  */
-export function verifyRange(electionHash, publicKey, ciphertext, lo, hi, proof) {
+export function verifyRange(electionHash, context, publicKey, ciphertext, lo, hi, proof) {
   checkBounds(lo, hi);
   const width = hi - lo + 1;
   if (proof.challenges.length !== width || proof.responses.length !== width) {
@@ -120,7 +121,7 @@ export function verifyRange(electionHash, publicKey, ciphertext, lo, hi, proof) 
     sum += cJ.value;
   }
   const c = hashToScalar(
-    TAG_RANGE, ...statement(electionHash, publicKey, ciphertext, lo, hi), ...commitments,
+    TAG_RANGE, ...statement(electionHash, context, publicKey, ciphertext, lo, hi), ...commitments,
   );
   if (c.value !== sum % L) throw new InvalidProof('range proof does not verify');
 }
