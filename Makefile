@@ -12,9 +12,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# Debian's Chromium and a CJK font for the browser tests, poppler for rendering card PDFs.
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi 'noto.*cjk' || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && \
+	  fc-list 2>/dev/null | grep -qi 'noto.*cjk' || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium fonts-noto-cjk poppler-utils >/dev/null; }
 
 demo: $(STAMP)
 	$(VENV)/bin/voting demo
@@ -31,8 +34,10 @@ pytest: $(STAMP) browser-deps
 
 test: lint typecheck pytest
 
-bench: $(STAMP)
+# Benchmarks print a table and, last, one JSON line each (docs/performance.md).
+bench: $(STAMP) browser-deps
 	$(PY) -m tally.bench
+	$(PY) -m kiosk_ui.bench_browser
 
 clean:
 	rm -rf $(VENV) var out test-output

@@ -51,10 +51,14 @@ __all__ = [
     "check_key_document",
     "generate_keypair",
     "load_private_key",
+    "open_bytes",
     "open_private_key",
+    "read_private_json",
     "read_public_key",
     "save_private_key",
+    "seal_bytes",
     "seal_private_key",
+    "write_private_file",
 ]
 
 KEY_FILE_FORMAT = "rendavote-ed25519-key/v1"
@@ -118,6 +122,64 @@ def _header_aad(header: dict[str, Any]) -> bytes:
     return canonical_json(header)
 
 
+def seal_bytes(
+    header: dict[str, Any],
+    plaintext: bytes,
+    passphrase: str | bytes,
+    *,
+    rng: Callable[[int], bytes],
+    allow_demo: bool = False,
+    params: ScryptParams | None = None,
+) -> tuple[dict[str, Any] | None, bytes]:
+    """The ``encryption`` block and the sealed body of ``plaintext`` under ``passphrase``.
+
+    The GCM associated data is the canonical JSON of ``header`` with the block added as
+    ``"encryption"``, so no field of the header can be swapped. An empty passphrase gives
+    ``(None, plaintext)`` when ``allow_demo`` is set and is refused otherwise.
+    """
+    if "encryption" in header:
+        raise ValueError("the header must not carry an encryption block yet")
+    if _is_empty(passphrase):
+        if not allow_demo:
+            raise KeyStoreError("an empty passphrase is only allowed for demo keys")
+        return None, plaintext
+    params = params or ScryptParams()
+    salt, nonce = rng(_SALT_BYTES), rng(_NONCE_BYTES)
+    if len(salt) != _SALT_BYTES or len(nonce) != _NONCE_BYTES:
+        raise ValueError("rng returned the wrong number of bytes")
+    encryption: dict[str, Any] = {
+        "kdf": "scrypt",
+        "n": params.n,
+        "r": params.r,
+        "p": params.p,
+        "salt": salt.hex(),
+        "cipher": "aes-256-gcm",
+        "nonce": nonce.hex(),
+    }
+    aes = AESGCM(_aes_key(_passphrase_bytes(passphrase), salt, params))
+    body = aes.encrypt(nonce, plaintext, _header_aad({**header, "encryption": encryption}))
+    return encryption, body
+
+
+def open_bytes(
+    header: dict[str, Any], body: bytes, passphrase: str | bytes, *, allow_demo: bool = False
+) -> bytes:
+    """The plaintext of a body sealed by :func:`seal_bytes`; ``header`` includes its
+    ``"encryption"`` block (None for a demo document)."""
+    if header.get("encryption") is None:
+        if not allow_demo:
+            raise KeyStoreError("key file is not encrypted; refusing it outside demo mode")
+        return body
+    if _is_empty(passphrase):
+        raise KeyStoreError("this key file needs its passphrase")
+    params, salt, nonce = _parse_encryption(header["encryption"])
+    aes = AESGCM(_aes_key(_passphrase_bytes(passphrase), salt, params))
+    try:
+        return aes.decrypt(nonce, body, _header_aad(header))
+    except InvalidTag as exc:
+        raise KeyStoreError("wrong passphrase, or the key file was altered") from exc
+
+
 def seal_private_key(
     key: Ed25519PrivateKey,
     passphrase: str | bytes,
@@ -134,28 +196,9 @@ def seal_private_key(
     public = _public_bytes(key)
     private = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     header: dict[str, Any] = {"format": KEY_FILE_FORMAT, "public_key": public.hex()}
-    if _is_empty(passphrase):
-        if not allow_demo:
-            raise KeyStoreError("an empty passphrase is only allowed for demo keys")
-        header["encryption"] = None
-        body = private
-    else:
-        params = params or ScryptParams()
-        salt, nonce = rng(_SALT_BYTES), rng(_NONCE_BYTES)
-        if len(salt) != _SALT_BYTES or len(nonce) != _NONCE_BYTES:
-            raise ValueError("rng returned the wrong number of bytes")
-        header["encryption"] = {
-            "kdf": "scrypt",
-            "n": params.n,
-            "r": params.r,
-            "p": params.p,
-            "salt": salt.hex(),
-            "cipher": "aes-256-gcm",
-            "nonce": nonce.hex(),
-        }
-        aes = AESGCM(_aes_key(_passphrase_bytes(passphrase), salt, params))
-        body = aes.encrypt(nonce, private, _header_aad(header))
-    return {**header, "private_key": body.hex()}
+    encryption, body = seal_bytes(header, private, passphrase, rng=rng,
+                                  allow_demo=allow_demo, params=params)
+    return {**header, "encryption": encryption, "private_key": body.hex()}
 
 
 def save_private_key(
@@ -174,12 +217,14 @@ def save_private_key(
     """
     document = seal_private_key(key, passphrase, rng=rng, allow_demo=allow_demo, params=params)
     data = json.dumps(document, indent=1).encode() + b"\n"
-    _write_private_file(Path(path), data, overwrite, rng)
+    write_private_file(Path(path), data, overwrite=overwrite, rng=rng)
 
 
-def _write_private_file(
-    target: Path, data: bytes, overwrite: bool, rng: Callable[[int], bytes]
+def write_private_file(
+    target: Path, data: bytes, *, overwrite: bool, rng: Callable[[int], bytes]
 ) -> None:
+    """Write ``data`` to ``target`` readable by its owner only (0600), atomically; an
+    existing file is kept unless ``overwrite``."""
     if not overwrite and target.exists():
         raise KeyStoreError(f"{target} exists; refusing to overwrite a key file")
     tmp = target.with_name(f".{target.name}.{rng(6).hex()}.tmp")
@@ -205,6 +250,12 @@ def _write_private_file(
 
 
 def _read_document(path: str | os.PathLike[str]) -> dict[str, Any]:
+    return check_key_document(read_private_json(path))
+
+
+def read_private_json(path: str | os.PathLike[str]) -> Any:
+    """The JSON content of a file written by :func:`write_private_file`, refused when it is
+    not a regular file, readable by others, a symlink or too large."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
@@ -224,7 +275,7 @@ def _read_document(path: str | os.PathLike[str]) -> dict[str, Any]:
         doc = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise KeyStoreError("key file is not valid JSON") from exc
-    return check_key_document(doc)
+    return doc
 
 
 def check_key_document(doc: Any) -> dict[str, Any]:
@@ -282,20 +333,8 @@ def open_private_key(
     """Decrypt a key document made by :func:`seal_private_key`."""
     doc = check_key_document(doc)
     header = {k: doc[k] for k in ("format", "public_key", "encryption")}
-    body = bytes.fromhex(doc["private_key"])
-    if doc["encryption"] is None:
-        if not allow_demo:
-            raise KeyStoreError("key file is not encrypted; refusing it outside demo mode")
-        private = body
-    else:
-        if _is_empty(passphrase):
-            raise KeyStoreError("this key file needs its passphrase")
-        params, salt, nonce = _parse_encryption(doc["encryption"])
-        aes = AESGCM(_aes_key(_passphrase_bytes(passphrase), salt, params))
-        try:
-            private = aes.decrypt(nonce, body, _header_aad(header))
-        except InvalidTag as exc:
-            raise KeyStoreError("wrong passphrase, or the key file was altered") from exc
+    private = open_bytes(header, bytes.fromhex(doc["private_key"]), passphrase,
+                         allow_demo=allow_demo)
     if len(private) != 32:
         raise KeyStoreError("key file private key has the wrong length")
     key = Ed25519PrivateKey.from_private_bytes(private)

@@ -3,9 +3,11 @@
 
 ``encrypt_ballot`` encrypts each selection m_i ∈ {0, 1} as (r_i·G, m_i·G + r_i·K) with a
 range proof for [0, 1], and proves for each constraint that the homomorphic sum of its
-selections encrypts a value in [min, max]. ``verify_ballot`` checks all of it against the
-election context. ``open_ballot`` is the Benaloh audit: with the nonces r_i it recomputes
-every ciphertext and recovers the choices.
+selections encrypts a value in [min, max]. Every proof is bound to the digest h_C of all
+the ballot's ciphertexts and to its own place, so no proof (or group of selections) can be
+moved into another ballot or to another position: a permuted or partly copied ballot fails.
+``verify_ballot`` checks all of it against the election context. ``open_ballot`` is the
+Benaloh audit: with the nonces r_i it recomputes every ciphertext and recovers the choices.
 """
 
 from __future__ import annotations
@@ -30,12 +32,14 @@ __all__ = [
     "EncryptedBallot",
     "EncryptedSelection",
     "MarkedBallot",
+    "ballot_digest",
     "check_choices",
     "encrypt_ballot",
     "mark_motion",
     "mark_rating",
     "mark_selection",
     "open_ballot",
+    "proof_context",
     "verify_ballot",
 ]
 
@@ -181,33 +185,53 @@ class BallotOpening:
         return f"BallotOpening(<{len(self.nonces)} hidden nonces>)"
 
 
+_DIGEST_TAG = b"rendavote/v1/ballot-ciphertexts\x00"
+SELECTION_PROOF = 0
+CONSTRAINT_PROOF = 1
+
+
+def ballot_digest(election_hash: bytes, ciphertexts: Iterable[Ciphertext]) -> bytes:
+    """h_C = SHA-256("rendavote/v1/ballot-ciphertexts\\0" ‖ h_E ‖ α_1 ‖ β_1 ‖ … ‖ β_N)."""
+    digest = hashlib.sha256(_DIGEST_TAG + election_hash)
+    for ciphertext in ciphertexts:
+        digest.update(ciphertext.alpha.to_bytes())
+        digest.update(ciphertext.beta.to_bytes())
+    return digest.digest()
+
+
+def proof_context(digest: bytes, kind: int, index: int) -> bytes:
+    """ctx of a ballot's range proof: h_C ‖ u8(kind: 0 selection, 1 constraint) ‖ u32be(index)."""
+    return digest + bytes([kind]) + index.to_bytes(4, "big")
+
+
 def encrypt_ballot(
     ctx: ElectionContext, marked: MarkedBallot, rng: Rng
 ) -> tuple[EncryptedBallot, BallotOpening]:
     """Encrypt and prove ``marked``; refuse (InvalidChoices) choices outside the limits.
 
-    Randomness, in order: for each selection i, r_i then its range proof's draws; then
-    each constraint's range proof's draws, in manifest order.
+    Randomness, in order: r_1 … r_N; then each selection's range proof's draws; then each
+    constraint's range proof's draws, in manifest order.
     """
     check_choices(ctx.manifest, marked)
     h_e, key = ctx.election_hash, ctx.public_key
-    nonces: list[Scalar] = []
+    nonces = [random_scalar(rng) for _ in marked.choices]
+    ciphertexts = [encrypt(m, key, r) for m, r in zip(marked.choices, nonces, strict=True)]
+    digest = ballot_digest(h_e, ciphertexts)
     selections: list[EncryptedSelection] = []
-    for m in marked.choices:
-        r = random_scalar(rng)
-        ciphertext = encrypt(m, key, r)
-        proof = prove_range(h_e, key, ciphertext, m, r, 0, 1, rng)
-        nonces.append(r)
+    for i, (m, r, ciphertext) in enumerate(zip(marked.choices, nonces, ciphertexts, strict=True)):
+        context = proof_context(digest, SELECTION_PROOF, i)
+        proof = prove_range(h_e, context, key, ciphertext, m, r, 0, 1, rng)
         selections.append(EncryptedSelection(ciphertext, proof))
     constraint_proofs: list[RangeProof] = []
-    for constraint in ctx.manifest.constraints:
+    for t, constraint in enumerate(ctx.manifest.constraints):
         total = _sum_ciphertexts(selections, constraint.selections)
         r_sum = Scalar(0)
         for i in constraint.selections:
             r_sum = r_sum + nonces[i]
         m_sum = sum(marked.choices[i] for i in constraint.selections)
         constraint_proofs.append(
-            prove_range(h_e, key, total, m_sum, r_sum, constraint.min, constraint.max, rng)
+            prove_range(h_e, proof_context(digest, CONSTRAINT_PROOF, t), key, total, m_sum, r_sum,
+                        constraint.min, constraint.max, rng)
         )
     ballot = EncryptedBallot(h_e, tuple(selections), tuple(constraint_proofs))
     return ballot, BallotOpening(tuple(nonces))
@@ -244,20 +268,28 @@ def verify_ballot(ctx: ElectionContext, ballot: EncryptedBallot) -> None:
         )
     h_e, key = ctx.election_hash, ctx.public_key
     for index, selection in enumerate(ballot.selections):
-        ciphertext = selection.ciphertext
         # Points from from_json are never O; this guards ballots built in code.
-        if ciphertext.alpha == IDENTITY or ciphertext.beta == IDENTITY:
+        if IDENTITY in (selection.ciphertext.alpha, selection.ciphertext.beta):
             raise InvalidBallot("ciphertext contains the identity", selection=index)
+    digest = ballot_digest(h_e, (s.ciphertext for s in ballot.selections))
+    for index, selection in enumerate(ballot.selections):
+        ciphertext = selection.ciphertext
         try:
-            verify_range(h_e, key, ciphertext, 0, 1, selection.proof)
+            verify_range(h_e, proof_context(digest, SELECTION_PROOF, index), key, ciphertext,
+                         0, 1, selection.proof)
         except InvalidProof:
-            raise InvalidBallot("proof that it encrypts 0 or 1 fails", selection=index) from None
+            raise InvalidBallot(
+                "proof that it encrypts 0 or 1 fails (or the ballot's ciphertexts were altered, "
+                "reordered or taken from another ballot: every proof binds them all)",
+                selection=index,
+            ) from None
     for index, (constraint, proof) in enumerate(
         zip(constraints, ballot.constraint_proofs, strict=True)
     ):
         total = _sum_ciphertexts(ballot.selections, constraint.selections)
         try:
-            verify_range(h_e, key, total, constraint.min, constraint.max, proof)
+            verify_range(h_e, proof_context(digest, CONSTRAINT_PROOF, index), key, total,
+                         constraint.min, constraint.max, proof)
         except InvalidProof:
             raise InvalidBallot(
                 f"proof that {constraint.min}..{constraint.max} are marked fails",

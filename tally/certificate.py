@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from tally.canonical import CanonicalJsonError, canonical_json
+from tally.errors import TallyError
 
 __all__ = [
     "CERTIFICATE_DOMAIN",
@@ -46,7 +47,7 @@ _PUBLIC_KEY_HEX = re.compile(r"[0-9a-f]{64}")
 _SIGNATURE_HEX = re.compile(r"[0-9a-f]{128}")
 
 
-class CertificateError(Exception):
+class CertificateError(TallyError):
     """A certificate is malformed, or a signature on it does not hold."""
 
 

@@ -98,7 +98,11 @@ class RecordKeys:
             if not isinstance(name, str) or index in scrutineers:
                 raise RecordError("keys", f"bad or repeated scrutineer {index}")
             scrutineers[index] = (name, _key_from_json(entry))
-        return cls(_key_from_json(data["certification"]), scrutineers)
+        certification = data["certification"]
+        if not isinstance(certification, dict) or set(certification) != {"public_key",
+                                                                           "fingerprint"}:
+            raise RecordError("keys", "certification needs exactly public_key and fingerprint")
+        return cls(_key_from_json(certification), scrutineers)
 
 
 def _key_json(key: bytes) -> dict[str, str]:

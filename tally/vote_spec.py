@@ -92,9 +92,12 @@ class VoteSpec:
                 raise SpecError("vote.select_max", "need 0 <= select_min <= select_max <= options")
         elif self.kind == "rating" and (not self.items or not self.scale or len(self.scale) != 3):
             raise SpecError("vote.scale", "a rating needs items and a scale of three grades")
-        if self.kind != "selection" and (self.options or self.select_min or self.select_max):
+        # ``is not None``: an unused field is null, not 0 or [] (one spelling per vote)
+        if self.kind != "selection" and any(
+            v is not None for v in (self.options, self.select_min, self.select_max)
+        ):
             raise SpecError("vote.options", "only a selection has options and limits")
-        if self.kind != "rating" and (self.items or self.scale):
+        if self.kind != "rating" and (self.items is not None or self.scale is not None):
             raise SpecError("vote.items", "only a rating has items and a scale")
 
     def manifest(self) -> Manifest:

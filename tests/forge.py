@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tally.ballot import EncryptedBallot, EncryptedSelection
+from tally.ballot import EncryptedBallot, EncryptedSelection, ballot_digest, proof_context
 from tally.election import ElectionContext
 from tally.elgamal import Ciphertext, encrypt
 from tally.group import G, L, Point, Scalar, g_pow, random_scalar
@@ -23,6 +23,7 @@ __all__ = ["forge_ballot", "forge_range_proof"]
 
 def forge_range_proof(
     election_hash: bytes,
+    context: bytes,
     public_key: Point,
     ciphertext: Ciphertext,
     lo: int,
@@ -30,7 +31,8 @@ def forge_range_proof(
     rng: Rng,
 ) -> RangeProof:
     """A "proof" for a ciphertext whose value is outside [lo, hi] (it will not verify)."""
-    parts: list[HashPart] = [election_hash, public_key, ciphertext.alpha, ciphertext.beta, lo, hi]
+    parts: list[HashPart] = [election_hash, context, public_key, ciphertext.alpha,
+                             ciphertext.beta, lo, hi]
     challenges: list[Scalar] = []
     responses: list[Scalar] = []
     for j in range(lo, hi + 1):
@@ -52,15 +54,18 @@ def forge_ballot(ctx: ElectionContext, choices: Sequence[int], rng: Rng) -> Encr
     h_e, key = ctx.election_hash, ctx.public_key
     nonces = [random_scalar(rng) for _ in choices]
     cts = [encrypt(m, key, r) for m, r in zip(choices, nonces, strict=True)]
+    digest = ballot_digest(h_e, cts)
     selections = []
-    for m, r, ct in zip(choices, nonces, cts, strict=True):
+    for i, (m, r, ct) in enumerate(zip(choices, nonces, cts, strict=True)):
+        context = proof_context(digest, 0, i)
         if m in (0, 1):
-            proof = prove_range(h_e, key, ct, m, r, 0, 1, rng)
+            proof = prove_range(h_e, context, key, ct, m, r, 0, 1, rng)
         else:
-            proof = forge_range_proof(h_e, key, ct, 0, 1, rng)
+            proof = forge_range_proof(h_e, context, key, ct, 0, 1, rng)
         selections.append(EncryptedSelection(ct, proof))
     constraint_proofs = []
-    for constraint in ctx.manifest.constraints:
+    for t, constraint in enumerate(ctx.manifest.constraints):
+        context = proof_context(digest, 1, t)
         idx = constraint.selections
         total = cts[idx[0]]
         r_sum = nonces[idx[0]]
@@ -69,8 +74,10 @@ def forge_ballot(ctx: ElectionContext, choices: Sequence[int], rng: Rng) -> Encr
             r_sum = r_sum + nonces[i]
         m_sum = sum(choices[i] for i in idx)
         if constraint.min <= m_sum <= constraint.max:
-            proof = prove_range(h_e, key, total, m_sum, r_sum, constraint.min, constraint.max, rng)
+            proof = prove_range(h_e, context, key, total, m_sum, r_sum, constraint.min,
+                                constraint.max, rng)
         else:
-            proof = forge_range_proof(h_e, key, total, constraint.min, constraint.max, rng)
+            proof = forge_range_proof(h_e, context, key, total, constraint.min, constraint.max,
+                                      rng)
         constraint_proofs.append(proof)
     return EncryptedBallot(h_e, tuple(selections), tuple(constraint_proofs))

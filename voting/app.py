@@ -17,10 +17,12 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voting.api import routers
+from voting.api.projector import make_live_hub
 from voting.db import make_engine
 from voting.errors import install_error_handlers
 from voting.hardening import install_hardening
 from voting.i18n import LANG_COOKIE, normalize_lang
+from voting.live import WORKER_ID
 from voting.settings import Settings, get_settings
 from voting.templating import STATIC_DIR, make_templates
 
@@ -50,6 +52,7 @@ class _HeadersMiddleware:
                 headers = MutableHeaders(scope=message)
                 for name, value in _SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                headers.setdefault("x-worker", WORKER_ID)  # which process answered
                 if chosen:
                     cookie: SimpleCookie = SimpleCookie()
                     cookie[LANG_COOKIE] = chosen
@@ -66,11 +69,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. Reads the environment when ``settings`` is None (fails closed)."""
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
+    live_hub = make_live_hub(engine, settings.live_poll_seconds)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        await live_hub.start()
+        try:
+            yield
+        finally:
+            await live_hub.stop()
+            engine.dispose()
 
     app = FastAPI(
         title="rendavote",
@@ -80,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.live_hub = live_hub
     app.state.templates = make_templates()
     install_error_handlers(app)
     app.add_middleware(_HeadersMiddleware)

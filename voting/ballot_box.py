@@ -39,6 +39,7 @@ from voting.cards import card_secret
 from voting.db import session_scope
 from voting.errors import BallotRejected, CardRejected, NotFound, VoteNotOpen
 from voting.lifecycle import VoteState
+from voting.live import changed
 from voting.models import Vote
 
 __all__ = ["BallotBox", "Receipt", "add_to_aggregate"]
@@ -106,7 +107,7 @@ class BallotBox:
             if vote is None:
                 raise NotFound("vote", vote_pk)
             ctx = self._open_context(db, vote)
-        return self._cast(vote_pk, vote.slug, ctx, card_input, ballot_json)
+        return self._cast(vote_pk, vote.session_id, vote.slug, ctx, card_input, ballot_json)
 
     def cast_in(self, session_id: int, slug: str, card_input: str | bytes,
                 ballot_json: Any) -> Receipt:
@@ -115,15 +116,15 @@ class BallotBox:
             vote = repository.get_vote(db, session_id, slug)
             assert vote.id is not None
             vote_pk, ctx = vote.id, self._open_context(db, vote)
-        return self._cast(vote_pk, slug, ctx, card_input, ballot_json)
+        return self._cast(vote_pk, session_id, slug, ctx, card_input, ballot_json)
 
     def _open_context(self, db: Session, vote: Vote) -> ElectionContext:
         if vote.state != VoteState.OPEN:
             raise VoteNotOpen(vote=vote.slug)
         return self.context(db, vote)
 
-    def _cast(self, vote_pk: int, slug: str, ctx: ElectionContext, card_input: str | bytes,
-              ballot_json: Any) -> Receipt:
+    def _cast(self, vote_pk: int, session_id: int, slug: str, ctx: ElectionContext,
+              card_input: str | bytes, ballot_json: Any) -> Receipt:
         ballot = _verified(ctx, ballot_json)
         stored = ballot.to_json()
         b_hash = ballot_hash(stored)
@@ -131,10 +132,12 @@ class BallotBox:
         c_hash = card_hash(slug, secret).hex()
         tag = _spent_tag(secret, b_hash)
         with self._writer:
-            return self._append(vote_pk, slug, ctx, ballot, stored, b_hash, c_hash, tag)
+            return self._append(vote_pk, session_id, slug, ctx, ballot, stored, b_hash, c_hash,
+                                tag)
 
-    def _append(self, vote_pk: int, slug: str, ctx: ElectionContext, ballot: EncryptedBallot,
-                stored: dict[str, Any], b_hash: bytes, c_hash: str, tag: str) -> Receipt:
+    def _append(self, vote_pk: int, session_id: int, slug: str, ctx: ElectionContext,
+                ballot: EncryptedBallot, stored: dict[str, Any], b_hash: bytes, c_hash: str,
+                tag: str) -> Receipt:
         """The transaction: spend the card, lock the head, chain and store, as one unit.
 
         The card is spent first (a row lock on that card alone) and the board head locked
@@ -176,6 +179,7 @@ class BallotBox:
                 .values(seq=entry.seq, head=entry.entry_hash.hex(),
                         aggregate=[c.to_json() for c in total])
             )
+            changed(db, session_id, slug, "cast")  # published only once this commits
         self._sums[vote_pk] = (entry.seq, entry.entry_hash.hex(), total)  # only once committed
         return Receipt(slug, entry.seq, entry.tracking_code, entry.entry_hash.hex())
 

@@ -12,9 +12,9 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from tally.vote_spec import CardCounts
-from voting import audit
+from voting import audit, live
 from voting.box_models import BallotCard, CardState
-from voting.card_codes import card_hash, decode_card_input, new_card_secret
+from voting.card_codes import CARD_SECRET_BYTES, card_hash, decode_card_input, new_card_secret
 from voting.errors import CardRejected
 from voting.lifecycle import VoteState, require_state
 from voting.models import Vote
@@ -52,15 +52,27 @@ def issue_card(db: Session, vote: Vote, card_input: str | bytes, actor: str) -> 
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise CardRejected()
     audit.record(db, actor, "cards.issued", f"vote:{vote.id}", {"count": 1})
+    live.changed(db, vote.session_id, vote.slug, "cards")
 
 
 def void_unissued(db: Session, vote: Vote) -> int:
-    """At close: every card never handed out becomes void. Returns how many."""
+    """At close: every card never handed out becomes void. Returns how many.
+
+    Every other card row of the vote is rewritten in the same transaction, so that (after
+    vacuum) no card row still carries the transaction id of the cast that spent it: on
+    PostgreSQL that id would otherwise link a card to its board entry.
+    """
     result = db.execute(
         update(BallotCard)
         .where(col(BallotCard.vote_id) == vote.id)
         .where(col(BallotCard.state) == CardState.PRINTED)
         .values(state=CardState.VOID)
+    )
+    db.execute(
+        update(BallotCard)
+        .where(col(BallotCard.vote_id) == vote.id)
+        .where(col(BallotCard.state) != CardState.VOID)
+        .values(state=BallotCard.state)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -83,6 +95,8 @@ def card_counts(db: Session, vote: Vote) -> CardCounts:
 def card_secret(slug: str, card_input: str | bytes) -> bytes:
     """The secret of a scanned or typed card of vote ``slug``; anything else is refused alike."""
     if isinstance(card_input, bytes):
+        if len(card_input) != CARD_SECRET_BYTES:  # else card_hash raises a different error
+            raise CardRejected()
         return card_input
     try:
         vote_slug, secret = decode_card_input(card_input)

@@ -32,6 +32,7 @@ __all__ = [
     "post_sealed_share",
     "register_scrutineer",
     "sealed_shares_for",
+    "shares_relayed",
     "transport_keys",
 ]
 
@@ -106,6 +107,17 @@ def sealed_shares_for(db: Session, session_id: int, recipient: int) -> dict[int,
                    .where(CeremonyMessageRow.kind == "share")
                    .where(CeremonyMessageRow.recipient == recipient)).all()
     return {row.sender: bytes.fromhex(row.body["body"]["sealed"]) for row in rows}
+
+
+def shares_relayed(db: Session, session_id: int) -> dict[str, int]:
+    """How many sealed shares each sender has handed over (``"i": count``), for progress."""
+    rows = db.exec(select(CeremonyMessageRow.sender)
+                   .where(CeremonyMessageRow.session_id == session_id)
+                   .where(CeremonyMessageRow.kind == "share")).all()
+    counts: dict[str, int] = {}
+    for sender in rows:
+        counts[str(sender)] = counts.get(str(sender), 0) + 1
+    return counts
 
 
 def _commitment_rows(db: Session, session_id: int) -> list[CeremonyMessageRow]:

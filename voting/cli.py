@@ -42,6 +42,7 @@ __all__ = [
 
 #: Modules adding subcommands (each has ``add_parser(subparsers)``). Keep it short.
 COMMAND_MODULES: tuple[str, ...] = (
+    "voting.account_cli",
     "voting.demo",
     "voting.simulate",
     "voting.vote_cli",

@@ -37,17 +37,24 @@ if TYPE_CHECKING:
     from voting.cli import Subparsers
 
 __all__ = [
+    "DEMO_OPERATOR_NAME",
+    "DEMO_OPERATOR_PASSWORD",
     "SAMPLE_CODE",
     "SCENARIO_NAME",
     "LoadResult",
     "add_parser",
     "candidate_details",
+    "ensure_demo_operator",
     "find_scenario",
     "generate_roster",
     "load_sample",
 ]
 
 SAMPLE_CODE = "zixing-2019"
+#: The console login ``voting demo`` makes (and resets on every run). Demo mode only: the
+#: password is public, like the demo secret key.
+DEMO_OPERATOR_NAME = "demo"
+DEMO_OPERATOR_PASSWORD = "renda-demo-2019"
 SCENARIO_NAME = "example-zixing-2019.json"
 _SHIPPED = Path(__file__).parent / "sample" / "zixing-2019.json"
 _REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -247,6 +254,16 @@ def load_sample(db: Session, scenario: Mapping[str, Any], *, actor: str = "demo"
     return LoadResult(congress.id, created=True)
 
 
+def ensure_demo_operator(db: Session, *, demo_mode: bool) -> None:
+    """The demo console login, with its public password; refused outside demo mode."""
+    if not demo_mode:
+        raise RuntimeError("the demo operator exists only in demo mode")
+    from voting.accounts import AccountRole, create_account
+
+    create_account(db, DEMO_OPERATOR_NAME, DEMO_OPERATOR_PASSWORD, AccountRole.OPERATOR,
+                   "demo", replace=True)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from voting.api.pages import FACES
     from voting.cli import load_settings
@@ -261,6 +278,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         migrate(engine)
         with session_scope(engine) as db:
             result = load_sample(db, scenario)
+            ensure_demo_operator(db, demo_mode=settings.is_demo)
     finally:
         engine.dispose()
     state = "loaded" if result.created else "already present"
@@ -272,6 +290,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"\n  home        {base}/")
     for face in FACES:
         print(f"  {face.key:<11} {base}{face.path}")
+    print(f"\n  console login (DEMO ONLY)  name: {DEMO_OPERATOR_NAME}   "
+          f"password: {DEMO_OPERATOR_PASSWORD}")
+    print(f"  the sample session         {base}/console/sessions/{result.session_id}")
+    print("  scrutineers: in demo mode the console's 演示 buttons run the five scrutineer "
+          "devices\n  inside the server (key files in var/demo-scrutineers/); a real "
+          "scrutineer uses `keys` instead.")
     print(flush=True)
     run_server(settings, host=host, port=port)
     return 0

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from voting import audit
+from voting import audit, live
 from voting.errors import InvalidTransition
 from voting.models import Vote
 
@@ -55,3 +55,4 @@ def transition(
     vote.state = target.value
     db.add(vote)
     audit.record(db, actor, f"vote.{target.value}", f"vote:{vote.id}", detail or {})
+    live.changed(db, vote.session_id, vote.slug, "state")  # projectors hear after commit

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     #: Refused card attempts one device may make per minute before it must wait (per process).
     card_attempts_per_minute: int = Field(default=10, ge=1)
+    #: Projectors re-read at least this often even when no change was announced (seconds).
+    live_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    #: Mark login and device cookies Secure: set it when the service is reached over TLS
+    #: (directly or through a TLS-terminating proxy), so browsers never send them in clear.
+    cookie_secure: bool = False
 
     @model_validator(mode="after")
     def _tls_pair(self) -> Settings:
@@ -92,7 +97,7 @@ class Settings(BaseSettings):
     @property
     def serves_tls(self) -> bool:
         """HTTPS is what clients use: behind a TLS proxy, or uvicorn holds the certificate."""
-        return self.tls or self.tls_certfile is not None
+        return self.tls or self.cookie_secure or self.tls_certfile is not None
 
     @model_validator(mode="after")
     def _fail_closed(self) -> Settings:

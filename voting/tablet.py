@@ -10,7 +10,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 
-from tally.ballot import EncryptedBallot, EncryptedSelection, MarkedBallot, encrypt_ballot
+from tally.ballot import (
+    EncryptedBallot,
+    EncryptedSelection,
+    MarkedBallot,
+    ballot_digest,
+    encrypt_ballot,
+    proof_context,
+)
 from tally.election import ElectionContext
 from tally.elgamal import encrypt
 from tally.group import random_scalar
@@ -70,12 +77,14 @@ def encrypt_attempt(ctx: ElectionContext, vector: Sequence[int], valid: bool,
     if valid:
         ballot, _ = encrypt_ballot(ctx, MarkedBallot(tuple(vector)), rng)
         return ballot
-    selections = []
-    for m in vector:
-        r = random_scalar(rng)
-        ciphertext = encrypt(m, ctx.public_key, r)
-        proof = prove_range(ctx.election_hash, ctx.public_key, ciphertext, m, r, 0, 1, rng)
-        selections.append(EncryptedSelection(ciphertext, proof))
+    nonces = [random_scalar(rng) for _ in vector]
+    ciphertexts = [encrypt(m, ctx.public_key, r) for m, r in zip(vector, nonces, strict=True)]
+    digest = ballot_digest(ctx.election_hash, ciphertexts)
+    selections = [
+        EncryptedSelection(c, prove_range(ctx.election_hash, proof_context(digest, 0, i),
+                                          ctx.public_key, c, m, r, 0, 1, rng))
+        for i, (m, r, c) in enumerate(zip(vector, nonces, ciphertexts, strict=True))
+    ]
     decoy, _ = encrypt_ballot(ctx, MarkedBallot(minimal_valid(ctx)), rng)
     return dataclasses.replace(decoy, selections=tuple(selections))
 

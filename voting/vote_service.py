@@ -106,9 +106,10 @@ def close_vote(engine: Engine, vote_pk: int, actor: str) -> CardCounts:
     """Close: no more casts, unissued cards void, the running sum becomes the tally."""
     with session_scope(engine, immediate=True) as db:
         head = db.exec(select(BoardHead).where(BoardHead.vote_id == vote_pk)
-                       .with_for_update()).one()
+                       .with_for_update()).first()
         vote = _vote(db, vote_pk)
-        transition(db, vote, VoteState.CLOSED, actor)
+        transition(db, vote, VoteState.CLOSED, actor)  # refuses a vote that is not open
+        assert head is not None  # an open vote always has its board head
         void_unissued(db, vote)
         db.flush()
         cards = card_counts(db, vote)

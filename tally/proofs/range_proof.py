@@ -1,13 +1,14 @@
 """Disjunctive Chaum–Pedersen range proof (spec §5.2, docs/spec/crypto.md).
 
 Statement: the ciphertext (alpha, beta) under public key K encrypts some j with
-lo ≤ j ≤ hi, bound to the election hash h_E. Compact form: one challenge c_j and one
-response v_j per j. The verifier recomputes, for j = lo … hi,
+lo ≤ j ≤ hi, bound to the election hash h_E and to a context string ctx (for ballots: the
+ballot's ciphertext digest and the proof's place in it, spec §8.1). Compact form: one
+challenge c_j and one response v_j per j. The verifier recomputes, for j = lo … hi,
 
     a_j = v_j·G − c_j·alpha
     b_j = v_j·K − c_j·(beta − j·G)
 
-and accepts iff  Σ_j c_j = H("rendavote/v1/range", h_E, K, alpha, beta, lo, hi,
+and accepts iff  Σ_j c_j = H("rendavote/v1/range", h_E, ctx, K, alpha, beta, lo, hi,
 a_lo, b_lo, …, a_hi, b_hi)  (sum mod L).
 
 Per selection (lo, hi) = (0, 1); per constraint it is (min, max) on the homomorphic sum.
@@ -66,13 +67,15 @@ def _check_bounds(lo: int, hi: int) -> None:
 
 
 def _statement(
-    election_hash: bytes, public_key: Point, ciphertext: Ciphertext, lo: int, hi: int
+    election_hash: bytes, context: bytes, public_key: Point, ciphertext: Ciphertext, lo: int,
+    hi: int,
 ) -> list[HashPart]:
-    return [election_hash, public_key, ciphertext.alpha, ciphertext.beta, lo, hi]
+    return [election_hash, context, public_key, ciphertext.alpha, ciphertext.beta, lo, hi]
 
 
 def prove_range(
     election_hash: bytes,
+    context: bytes,
     public_key: Point,
     ciphertext: Ciphertext,
     m: int,
@@ -81,7 +84,8 @@ def prove_range(
     hi: int,
     rng: Rng,
 ) -> RangeProof:
-    """Prove that ``ciphertext`` = (r·G, m·G + r·K) encrypts a value in [lo, hi].
+    """Prove that ``ciphertext`` = (r·G, m·G + r·K) encrypts a value in [lo, hi], bound
+    to ``election_hash`` and ``context``.
 
     Randomness, drawn in order j = lo … hi: for j ≠ m, c_j then v_j; for j = m, u.
     """
@@ -109,7 +113,7 @@ def prove_range(
             challenges.append(c_j)
             responses.append(v_j)
     c = hash_to_scalar(
-        TAG_RANGE, *_statement(election_hash, public_key, ciphertext, lo, hi), *commitments
+        TAG_RANGE, *_statement(election_hash, context, public_key, ciphertext, lo, hi), *commitments
     )
     c_m = c
     for c_j in challenges:
@@ -121,6 +125,7 @@ def prove_range(
 
 def verify_range(
     election_hash: bytes,
+    context: bytes,
     public_key: Point,
     ciphertext: Ciphertext,
     lo: int,
@@ -142,7 +147,7 @@ def verify_range(
         commitments.append(v_j * G - c_j * alpha)
         commitments.append(v_j * public_key - c_j * beta_j)
     c = hash_to_scalar(
-        TAG_RANGE, *_statement(election_hash, public_key, ciphertext, lo, hi), *commitments
+        TAG_RANGE, *_statement(election_hash, context, public_key, ciphertext, lo, hi), *commitments
     )
     # The challenges are public: summing them as Python ints is safe and cheaper.
     if c.value != sum(c_j.value for c_j in proof.challenges) % L:

@@ -24,6 +24,7 @@ from tally.key_ceremony import CeremonyParams, CeremonyResult, CommitmentMessage
 from tally.manifest import Manifest
 from tally.rng import seeded_rng
 from tally.verify import verify_record
+from tests.scrutineer_http import signed as signed_request
 from voting import repository
 from voting.api.auth import operator_token
 from voting.app import create_app
@@ -77,25 +78,30 @@ def test_vote_through_the_api(client: TestClient, db_engine: Engine,
     params = CeremonyParams.from_json(
         client.post(f"/api/sessions/{sid}/ceremony", headers=op, json={"n": N, "k": K}).json())
     signed = [d.commit(params).to_json() for d in devices]
+    # Scrutineer messages need the scrutineer's signed request.
+    unsigned = client.post(f"/api/sessions/{sid}/ceremony/commitments", json=signed[0])
+    assert unsigned.status_code == 401
     # A commitment claiming another scrutineer's name is refused.
     forged = {**signed[0], "signer": 2}
-    bad = client.post(f"/api/sessions/{sid}/ceremony/commitments", json=forged)
+    bad = signed_request(client, devices[1], sid, "POST",
+                         f"/api/sessions/{sid}/ceremony/commitments", forged)
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "scrutineer.message_rejected"
-    for message in signed:
-        assert client.post(f"/api/sessions/{sid}/ceremony/commitments",
-                           json=message).status_code == 201
+    for d, message in zip(devices, signed, strict=True):
+        assert signed_request(client, d, sid, "POST", f"/api/sessions/{sid}/ceremony/commitments",
+                              message).status_code == 201
     state = client.get(f"/api/sessions/{sid}/ceremony").json()
     keys = {int(i): bytes.fromhex(k) for i, k in state["transport_keys"].items()}
     for d in devices:
         for message in d.sealed_share_messages(params, keys):
-            assert client.post(f"/api/sessions/{sid}/ceremony/shares",
-                               json=message.to_json()).status_code == 201
+            assert signed_request(client, d, sid, "POST", f"/api/sessions/{sid}/ceremony/shares",
+                                  message.to_json()).status_code == 201
     commitments = {int(i): CommitmentMessage.from_json(c)
                    for i, c in client.get(f"/api/sessions/{sid}/ceremony").json()
                    ["commitments"].items()}
     for d in devices:
         sealed = {int(s): bytes.fromhex(b) for s, b in
-                  client.get(f"/api/sessions/{sid}/ceremony/shares/{d.index}").json().items()}
+                  signed_request(client, d, sid, "GET",
+                                 f"/api/sessions/{sid}/ceremony/shares/{d.index}").json().items()}
         d.receive_shares(params, commitments, sealed)
     assert client.post(f"/api/sessions/{sid}/ceremony/complete", headers=op).status_code == 200
     passphrase = secrets.token_hex(8)
@@ -149,16 +155,17 @@ def test_vote_through_the_api(client: TestClient, db_engine: Engine,
     aggregate = tuple(Ciphertext.from_json(c, allow_identity=True) for c in tally["aggregate"])
     ceremony = CeremonyResult.from_json(client.get(f"/api/sessions/{sid}/ceremony")
                                         .json()["result"])
-    answers = [client.post(f"{base}/decryption-shares",
-                           json=d.decryption_share(ctx, ceremony, aggregate).to_json()).json()
+    answers = [signed_request(client, d, sid, "POST", f"{base}/decryption-shares",
+                              d.decryption_share(ctx, ceremony, aggregate).to_json()).json()
                for d in devices[:K]]
     assert [a["counted"] for a in answers] == [False, True]
     _no_counts(client.get(f"{base}/status").json())  # counted, not yet certified
-    payload = client.get(f"{base}/certificate-payload").json()
+    assert client.get(f"{base}/certificate-payload").status_code == 401  # not public
+    payload = signed_request(client, devices[0], sid, "GET", f"{base}/certificate-payload").json()
     for d in devices[:K]:
         signature: Signature = d.sign_certificate(payload)
-        assert client.post(f"{base}/certificate-signatures",
-                           json=signature.to_json()).status_code == 201
+        assert signed_request(client, d, sid, "POST", f"{base}/certificate-signatures",
+                              signature.to_json()).status_code == 201
     wrong = client.post(f"{base}/certify", headers=op, json={"passphrase": "wrong"})
     assert wrong.status_code == 409
     done = client.post(f"{base}/certify", headers=op, json={"passphrase": passphrase}).json()

@@ -176,12 +176,10 @@ def test_crafted_crypto_input_is_refused_and_nothing_stored(served_hall: Served)
     assert "Traceback" not in s.log.read_text(errors="replace")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "crypto finding, reported: a selection's 0/1 proof does not bind the selection's index "
-    "or label, so a board ballot with its selections permuted is a new valid ballot (a "
-    "different hash, so the duplicate check misses it) that replays a deputy's choices, "
-    "moved to other options, with any stolen card"))
 def test_a_permuted_copy_of_a_board_ballot_is_refused(served_hall: Served) -> None:
+    """Found by this fuzzing, fixed in the crypto spec (§8.1): each proof now binds the
+    ballot's ciphertexts and its place, so reordered selections no longer verify — they
+    would otherwise replay a deputy's choices on other options with any stolen card."""
     s = served_hall
     url = s.server.base_url + s.hall.vote.cast_path
     with httpx.Client(timeout=30) as client:

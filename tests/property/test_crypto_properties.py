@@ -8,7 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tally.ballot import EncryptedBallot, MarkedBallot, encrypt_ballot, verify_ballot
+from tally.ballot import (
+    EncryptedBallot,
+    MarkedBallot,
+    ballot_digest,
+    encrypt_ballot,
+    proof_context,
+    verify_ballot,
+)
 from tally.decryption import aggregate, combine_decryption, make_decryption_share
 from tally.election import make_context
 from tally.errors import InvalidBallot, InvalidEncoding, InvalidProof
@@ -151,6 +158,10 @@ def test_proof_never_verifies_under_another_election_hash(
     choices = (m, 1 - m, 0)
     ballot, _ = encrypt_ballot(ctx, MarkedBallot(choices), seeded_rng(seed))
     selection = ballot.selections[0]
+    context = proof_context(ballot_digest(ctx.election_hash,
+                                          [s.ciphertext for s in ballot.selections]), 0, 0)
     with pytest.raises(InvalidProof):
-        verify_range(other, ctx.public_key, selection.ciphertext, 0, 1, selection.proof)
-    verify_range(ctx.election_hash, ctx.public_key, selection.ciphertext, 0, 1, selection.proof)
+        verify_range(other, context, ctx.public_key, selection.ciphertext, 0, 1,
+                     selection.proof)
+    verify_range(ctx.election_hash, context, ctx.public_key, selection.ciphertext, 0, 1,
+                 selection.proof)

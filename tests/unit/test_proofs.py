@@ -22,6 +22,7 @@ from tally.rng import seeded_rng
 
 H_E = bytes(range(32))
 OTHER_H_E = bytes(32)
+CTX = b"ballot-digest-and-place"
 
 
 def _bump(s: Scalar) -> Scalar:
@@ -72,53 +73,53 @@ def _setup(m: int) -> tuple[Scalar, Scalar, Ciphertext]:
 )
 def test_range_proof_verifies(m: int, lo: int, hi: int) -> None:
     x, r, ct = _setup(m)
-    proof = prove_range(H_E, x * G, ct, m, r, lo, hi, seeded_rng(b"p"))
-    verify_range(H_E, x * G, ct, lo, hi, proof)
+    proof = prove_range(H_E, CTX, x * G, ct, m, r, lo, hi, seeded_rng(b"p"))
+    verify_range(H_E, CTX, x * G, ct, lo, hi, proof)
     assert RangeProof.from_json(proof.to_json(), hi - lo + 1) == proof
 
 
 def test_range_proof_rejects_other_statement() -> None:
     x, r, ct = _setup(1)
     k = x * G
-    proof = prove_range(H_E, k, ct, 1, r, 0, 1, seeded_rng(b"p"))
+    proof = prove_range(H_E, CTX, k, ct, 1, r, 0, 1, seeded_rng(b"p"))
     with pytest.raises(InvalidProof):
-        verify_range(OTHER_H_E, k, ct, 0, 1, proof)
+        verify_range(OTHER_H_E, CTX, k, ct, 0, 1, proof)
     with pytest.raises(InvalidProof):
-        verify_range(H_E, k + G, ct, 0, 1, proof)
+        verify_range(H_E, CTX, k + G, ct, 0, 1, proof)
     with pytest.raises(InvalidProof):
-        verify_range(H_E, k, Ciphertext(ct.alpha, ct.beta + G), 0, 1, proof)
+        verify_range(H_E, CTX, k, Ciphertext(ct.alpha, ct.beta + G), 0, 1, proof)
     with pytest.raises(InvalidProof):
-        verify_range(H_E, k, ct, 1, 2, proof)
+        verify_range(H_E, CTX, k, ct, 1, 2, proof)
     with pytest.raises(InvalidProof):
-        verify_range(H_E, k, ct, 0, 2, proof)
+        verify_range(H_E, CTX, k, ct, 0, 2, proof)
 
 
 def test_range_proof_rejects_tampered_scalars() -> None:
     x, r, ct = _setup(0)
     k = x * G
-    proof = prove_range(H_E, k, ct, 0, r, 0, 1, seeded_rng(b"p"))
+    proof = prove_range(H_E, CTX, k, ct, 0, r, 0, 1, seeded_rng(b"p"))
     for i in range(2):
         cs = list(proof.challenges)
         cs[i] = _bump(cs[i])
         with pytest.raises(InvalidProof):
-            verify_range(H_E, k, ct, 0, 1, RangeProof(tuple(cs), proof.responses))
+            verify_range(H_E, CTX, k, ct, 0, 1, RangeProof(tuple(cs), proof.responses))
         vs = list(proof.responses)
         vs[i] = _bump(vs[i])
         with pytest.raises(InvalidProof):
-            verify_range(H_E, k, ct, 0, 1, RangeProof(proof.challenges, tuple(vs)))
+            verify_range(H_E, CTX, k, ct, 0, 1, RangeProof(proof.challenges, tuple(vs)))
 
 
 def test_honest_prover_refuses_out_of_range() -> None:
     x, r, ct = _setup(2)
     with pytest.raises(ValueError):
-        prove_range(H_E, x * G, ct, 2, r, 0, 1, seeded_rng(b"p"))
+        prove_range(H_E, CTX, x * G, ct, 2, r, 0, 1, seeded_rng(b"p"))
     with pytest.raises(ValueError):
-        prove_range(H_E, x * G, ct, 2, r, 3, 1, seeded_rng(b"p"))
+        prove_range(H_E, CTX, x * G, ct, 2, r, 3, 1, seeded_rng(b"p"))
 
 
 def test_range_proof_json_length() -> None:
     x, r, ct = _setup(1)
-    proof = prove_range(H_E, x * G, ct, 1, r, 0, 1, seeded_rng(b"p"))
+    proof = prove_range(H_E, CTX, x * G, ct, 1, r, 0, 1, seeded_rng(b"p"))
     with pytest.raises(InvalidEncoding):
         RangeProof.from_json(proof.to_json(), 3)
     bad = proof.to_json()

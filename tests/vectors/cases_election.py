@@ -286,6 +286,15 @@ def ballot_cases(ceremony: Json) -> list[Json]:
             description="proofs hash the election hash: rebinding breaks selection 0's proof",
         ),
         err(
+            "selections of a valid ballot permuted (a replay in disguise)",
+            "ballot_verify",
+            {"context": sel_ctx, "ballot": {**ballot, "selections": ballot["selections"][::-1]}},
+            "InvalidBallot",
+            selection=0,
+            constraint=None,
+            description="every proof is bound to the ballot digest h_C and its own index (§8.1)",
+        ),
+        err(
             "tampered challenge in selection 3",
             "ballot_verify",
             mutate(["selections", 3, "proof", "challenges", 1], bump_scalar),
@@ -298,8 +307,9 @@ def ballot_cases(ceremony: Json) -> list[Json]:
             "ballot_verify",
             mutate(["selections", 5, "ciphertext", "beta"], lambda b: g_pow(1).hex()),
             "InvalidBallot",
-            selection=5,
+            selection=0,
             constraint=None,
+            description="a changed ciphertext changes h_C, so the first proof already fails",
         ),
         err(
             "tampered constraint proof",

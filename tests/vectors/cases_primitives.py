@@ -209,12 +209,15 @@ def range_cases() -> list[Json]:
     _, key = keypair("vectors/range/key")
     h_e = bytes(range(32)).hex()
     other = bytes(range(1, 33)).hex()
+    context = (bytes(range(100, 132)) + bytes([0]) + (3).to_bytes(4, "big")).hex()
+    other_context = (bytes(range(100, 132)) + bytes([0]) + (4).to_bytes(4, "big")).hex()
     rng = seeded_rng(b"vectors/range/nonces")
     cases: list[Json] = []
     verified: list[Json] = []
     for m, lo, hi in [(0, 0, 1), (1, 0, 1), (7, 0, 10), (2, 2, 5)]:
         inp = {
             "election_hash": h_e,
+            "context": context,
             "public_key": key,
             "m": m,
             "r": random_scalar(rng).hex(),
@@ -225,6 +228,7 @@ def range_cases() -> list[Json]:
         proved = ok(f"prove {m} in [{lo}, {hi}]", "range_prove", inp)
         statement = {
             "election_hash": h_e,
+            "context": context,
             "public_key": key,
             "lo": lo,
             "hi": hi,
@@ -250,6 +254,12 @@ def range_cases() -> list[Json]:
             "another election hash",
             "range_verify",
             {**good, "election_hash": other},
+            "InvalidProof",
+        ),
+        err(
+            "another context (the same proof moved to another place in a ballot)",
+            "range_verify",
+            {**good, "context": other_context},
             "InvalidProof",
         ),
         err(

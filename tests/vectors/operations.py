@@ -177,7 +177,8 @@ def range_prove(obj: Json) -> Json:
     r = Scalar.from_hex(obj["r"])
     ct = encrypt(obj["m"], key, r)
     proof = prove_range(
-        parse_hex(obj["election_hash"], 32), key, ct, obj["m"], r, obj["lo"], obj["hi"], _rng(obj)
+        parse_hex(obj["election_hash"], 32), _h(obj["context"]), key, ct, obj["m"], r, obj["lo"],
+        obj["hi"], _rng(obj)
     )
     return {"ciphertext": ct.to_json(), "proof": proof.to_json()}
 
@@ -187,6 +188,7 @@ def range_verify(obj: Json) -> Json:
     proof = RangeProof.from_json(obj["proof"], hi - lo + 1)
     verify_range(
         parse_hex(obj["election_hash"], 32),
+        _h(obj["context"]),
         Point.from_hex(obj["public_key"]),
         Ciphertext.from_json(obj["ciphertext"]),
         lo,

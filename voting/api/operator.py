@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
-from voting import audit, ceremony, repository, vote_service
+from voting import audit, ceremony, live, repository, vote_service
 from voting.api.auth import Operator
 from voting.api.deps import EngineDep
 from voting.api.votes import vote_status
@@ -109,6 +109,7 @@ def check_in(session_id: int, body: CheckIn, engine: EngineDep,
             raise Conflict("attendance", body.deputy_id)
         db.add(Attendance(session_id=session_id, deputy_id=body.deputy_id, operator=actor))
         audit.record(db, actor, "deputy.checked_in", f"deputy:{body.deputy_id}")
+        live.changed(db, session_id, None, "attendance")
     return {"status": "present"}
 
 

@@ -10,6 +10,7 @@ from sqlmodel import col, func, select
 
 from voting import repository
 from voting.api.deps import DbSession, Lang
+from voting.api.route_list import app_routes
 from voting.models import Deputy, Vote
 
 __all__ = ["FACES", "Face", "router"]
@@ -38,8 +39,7 @@ _HOME_SESSIONS = 200  # the API pages through the rest
 
 
 def _served_paths(request: Request) -> set[str]:
-    paths = (getattr(route, "path", None) for route in request.app.routes)
-    return {path for path in paths if isinstance(path, str)}
+    return {entry.path for entry in app_routes(request.app.routes)}
 
 
 def _is_served(face: Face, served: set[str]) -> bool:

@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
+import voting.account_models
 import voting.box_models
 import voting.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
