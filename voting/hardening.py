@@ -4,7 +4,8 @@
   only, no inline script, no third-party origin, no framing;
 - behind TLS (``VOTING_TLS=1``, uvicorn's own certificate, or ``https`` forwarded by a
   trusted proxy): ``Strict-Transport-Security`` and ``Secure`` on every cookie;
-- a request body limit (``VOTING_MAX_BODY_BYTES``, 256 KiB): 413 before the body is read;
+- a request body limit (``VOTING_MAX_BODY_BYTES``, 256 KiB; multipart uploads of roster and
+  candidate files ``VOTING_MAX_UPLOAD_BYTES``, 4 MiB): 413 before the body is read;
 - a per-device limit on refused card attempts (``VOTING_CARD_ATTEMPTS_PER_MINUTE``): a
   tablet that keeps trying cards that are refused is made to wait (429), so nobody can try
   card codes at the speed of the network. A deputy with a good card is never charged.
@@ -134,6 +135,7 @@ class HardeningMiddleware:
         self.app = app
         self.tls = settings.serves_tls
         self.max_body = settings.max_body_bytes
+        self.max_upload = settings.max_upload_bytes
         self.limiter = limiter or CardAttemptLimiter(settings.card_attempts_per_minute)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -178,10 +180,13 @@ class HardeningMiddleware:
         A declared length is checked before reading. Without one (chunked), the body is read
         here up to the limit and replayed to the app.
         """
-        declared = Request(scope).headers.get("content-length")
+        headers = Request(scope).headers
+        upload = headers.get("content-type", "").startswith("multipart/form-data")
+        limit = self.max_upload if upload else self.max_body
+        declared = headers.get("content-length")
         if declared is not None:
-            if not declared.isdigit() or int(declared) > self.max_body:
-                await _refuse(scope, receive, send, RequestTooLarge(self.max_body))
+            if not declared.isdigit() or int(declared) > limit:
+                await _refuse(scope, receive, send, RequestTooLarge(limit))
                 return None
             return receive
         chunks: list[bytes] = []
@@ -192,8 +197,8 @@ class HardeningMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body:
-                await _refuse(scope, receive, send, RequestTooLarge(self.max_body))
+            if size > limit:
+                await _refuse(scope, receive, send, RequestTooLarge(limit))
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     trusted_proxies: str | None = None
     #: Largest request body accepted; larger ones get 413.
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    #: Largest multipart upload (roster and candidate files; the import checks its own 2 MiB).
+    max_upload_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     #: Refused card attempts one device may make per minute before it must wait (per process).
     card_attempts_per_minute: int = Field(default=10, ge=1)
     #: Projectors re-read at least this often even when no change was announced (seconds).

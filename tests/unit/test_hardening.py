@@ -90,6 +90,11 @@ def test_body_over_the_limit_is_413_in_the_error_shape(client: TestClient) -> No
     small = client.post(path, content=iter([b"{}"]), headers={"content-type":
                                                               "application/json"})
     assert small.status_code == 422  # read and replayed to the app
+    # Roster and candidate files come as multipart uploads, with their own larger limit.
+    upload = client.post("/api/sessions/1/roster", files={"file": ("r.csv", b"x" * 300_000)})
+    assert upload.status_code != 413
+    huge = client.post("/api/sessions/1/roster", files={"file": ("r.csv", b"x" * 5_000_000)})
+    assert huge.status_code == 413 and huge.json()["error"]["details"] == {"limit": 4194304}
 
 
 def test_refused_cards_from_one_device_are_slowed_down(tmp_path: Path) -> None:
