@@ -1,14 +1,17 @@
 """The ballot box: check the card, verify every proof, spend the card, chain, store.
 
 Proofs are checked before the transaction (they are the slow part and need no lock); the
-transaction then locks the board head, spends the card with a conditional UPDATE (the
-database decides which of two concurrent casts wins) and appends to the chain. Either all of
-it lands or none of it does.
+transaction then spends the card with a conditional UPDATE (the database decides which of
+two concurrent casts wins), locks the board head and appends to the chain. Either all of it
+lands or none of it does.
 
 A cast holds at most one pooled connection at a time (a request that held one while waiting
-for a second deadlocked the pool under load: docs/performance.md). On SQLite, writers of one
-process queue on an in-process lock rather than on SQLite's busy handler, whose sleeps of up
-to 100 ms made the latency tail; across processes the busy timeout still applies.
+for a second deadlocked the pool under load: docs/performance.md). The writers of one process
+queue on an in-process lock before they take a connection: on SQLite they wait there rather
+than in SQLite's busy handler, whose sleeps of up to 100 ms made the latency tail; on
+PostgreSQL at most one connection per process waits on the board-head row lock, and the
+pool stays free for the lookups of new casts. Across processes the database alone decides
+(row lock, busy timeout, the conditional UPDATE of the card).
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,8 +84,7 @@ class BallotBox:
         self._contexts: dict[int, ElectionContext] = {}
         #: vote → (seq, head, sum) as this process last committed it
         self._sums: dict[int, tuple[int, str, tuple[Ciphertext, ...]]] = {}
-        self._writer: AbstractContextManager[object] = (
-            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext())
+        self._writer = threading.Lock()
 
     def context(self, db: Session, vote: Vote) -> ElectionContext:
         assert vote.id is not None
