@@ -88,12 +88,14 @@ def verify_record(
     _check_election(docs["election.json"], manifest, ceremony, ctx)
 
     board = _step("board", lambda: _parse_board(files["ballots.jsonl"]))
+    _check_numbering(board, ctx.election_hash)
     hashes, total = _step("board", lambda: _verify_ballots(ctx, ceremony, board, progress,
                                                           workers))
     head = _step("board", lambda: verify_chain(ctx.election_hash, board, hashes))
     if len(board) != cards.spent:
         raise RecordError("cards",
-                          f"{len(board)} ballots on the board but {cards.spent} cards spent")
+                          f"{len(board)} ballots on the board but {cards.spent} cards spent: "
+                          "a ballot was dropped or added, or the card counts altered")
     if cards.spent > cards.issued or cards.issued + cards.void != cards.printed:
         raise RecordError("cards", "card counts are inconsistent")
 
@@ -160,7 +162,12 @@ def _ceremony(doc: Any, keys: RecordKeys) -> CeremonyResult:
         signed = SignedMessage.from_json(raw)
         if signed.body != body or signed.signer != body["index"]:
             raise RecordError("ceremony", f"signed message of {signed.signer} differs")
-        verify_message("commitment", signed, keys.scrutineers[signed.signer][1])
+        try:
+            verify_message("commitment", signed, keys.scrutineers[signed.signer][1])
+        except TallyError as exc:
+            raise RecordError("ceremony", f"the commitment of scrutineer {signed.signer} is "
+                                          "not signed by that scrutineer's key in keys.json "
+                                          f"({exc})") from exc
     return ceremony
 
 
@@ -173,7 +180,32 @@ def _check_election(doc: Any, manifest: Manifest, ceremony: CeremonyResult,
         "election_hash": ctx.election_hash.hex(),
     }
     if doc != expected:
-        raise RecordError("election", "election.json does not match the recomputed hashes")
+        differing = sorted(k for k in set(expected) | set(doc if isinstance(doc, dict) else {})
+                           if not isinstance(doc, dict) or doc.get(k) != expected.get(k))
+        raise RecordError("election", f"election.json does not match the recomputed values "
+                                      f"of {', '.join(differing)}")
+
+
+def _check_numbering(board: Sequence[BoardEntry], election_hash: bytes) -> None:
+    """Name a dropped, added, moved or foreign board entry before any proof is checked.
+
+    The chain check would catch each of these too, but only as "expected seq 2"; an
+    auditor needs to read which kind of tampering it is.
+    """
+    seqs = [entry.seq for entry in board]
+    if board and board[0].prev != election_hash and seqs[0] == 1:
+        raise RecordError("board", "entry 1 does not start from this vote's election hash: "
+                                   "a board of another election")
+    for line, seq in enumerate(seqs, 1):
+        if seq == line:
+            continue
+        if seqs.count(seq) > 1:
+            raise RecordError("board", f"entry {seq} appears twice (line {line}): "
+                                       "a copied entry")
+        if sorted(seqs) == list(range(1, len(seqs) + 1)):
+            raise RecordError("board", f"entries out of order: line {line} holds entry {seq}")
+        raise RecordError("board", f"entry {line} is missing or was inserted: line {line} "
+                                   f"holds entry {seq}")
 
 
 def _parse_board(raw: bytes) -> list[BoardEntry]:
@@ -295,6 +327,12 @@ def _certificate(doc: Any, payload: dict[str, Any], keys: RecordKeys,
         raise RecordError("certificate", "does not round-trip")
     if cert.payload != payload:
         differing = sorted(k for k in payload if cert.payload.get(k) != payload[k])
+        signed_files = cert.payload.get("files")
+        if "files" in differing and isinstance(signed_files, dict):
+            changed = sorted(name for name, digest in payload["files"].items()
+                             if signed_files.get(name) != digest)
+            raise RecordError("certificate", f"payload differs from the record in {differing}:"
+                                             f" changed since signing: {', '.join(changed)}")
         raise RecordError("certificate", f"payload differs from the record in {differing}")
     signers = {"certification": keys.certification.hex()}
     signers.update({f"scrutineer-{i}": keys.scrutineers[i][1].hex() for i in scrutineers})

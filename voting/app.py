@@ -20,6 +20,7 @@ from voting.api import routers
 from voting.api.projector import make_live_hub
 from voting.db import make_engine
 from voting.errors import install_error_handlers
+from voting.hardening import install_hardening
 from voting.i18n import LANG_COOKIE, normalize_lang
 from voting.live import WORKER_ID
 from voting.settings import Settings, get_settings
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates()
     install_error_handlers(app)
     app.add_middleware(_HeadersMiddleware)
+    install_hardening(app, settings)  # outermost: CSP, HSTS, body and card-attempt limits
     for router in routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

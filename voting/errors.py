@@ -13,7 +13,9 @@ an ``http_status`` and a message in zh-CN and in English::
      │    ├── ImportRejected         (422  "import.invalid_rows")
      │    ├── BallotRejected         (422  "ballot.rejected")
      │    └── MessageRejected        (422  "scrutineer.message_rejected")
-     └── CardRejected                (403  "card.rejected")
+     ├── CardRejected                (403  "card.rejected")
+     ├── TooManyCardAttempts         (429  "card.too_many_attempts")
+     └── RequestTooLarge             (413  "request.too_large")
 
 Codes are part of the API: clients and tests match on them, never on messages.
 
@@ -55,7 +57,9 @@ __all__ = [
     "MessageRejected",
     "NotFound",
     "NotReady",
+    "RequestTooLarge",
     "RowError",
+    "TooManyCardAttempts",
     "VoteNotOpen",
     "error_body",
     "install_error_handlers",
@@ -238,6 +242,30 @@ class CardRejected(DomainError):
 
     def __init__(self) -> None:
         super().__init__()
+
+
+class TooManyCardAttempts(DomainError):
+    """Too many refused card attempts from one device: it must wait (voting/hardening.py)."""
+
+    code = "card.too_many_attempts"
+    http_status = 429
+    message_zh = "选票卡尝试次数过多，请{retry_after}秒后再试或联系工作人员"
+    message_en = "Too many card attempts; try again in {retry_after} s or ask the staff"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after=retry_after)
+
+
+class RequestTooLarge(DomainError):
+    """The request body is larger than the service accepts (voting/hardening.py)."""
+
+    code = "request.too_large"
+    http_status = 413
+    message_zh = "请求内容过大（上限{limit}字节）"
+    message_en = "The request is too large (limit {limit} bytes)"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit=limit)
 
 
 # --- HTTP mapping ------------------------------------------------------------------------

@@ -16,12 +16,19 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) ->
     and database chosen here are exported first."""
     os.environ["VOTING_MODE"] = settings.mode
     os.environ["VOTING_DATABASE_URL"] = settings.database_url
+    tls: dict[str, str] = {}
+    if settings.tls_certfile is not None and settings.tls_keyfile is not None:
+        tls = {"ssl_certfile": str(settings.tls_certfile), "ssl_keyfile": str(settings.tls_keyfile)}
     uvicorn.run(
         "voting.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=False,  # no proxy is trusted unless an operator sets one up
+        # No proxy is trusted unless the operator names it (VOTING_TRUSTED_PROXIES): otherwise
+        # any client could pick its own address and scheme with X-Forwarded-* headers.
+        proxy_headers=settings.trusted_proxies is not None,
+        forwarded_allow_ips=settings.trusted_proxies or "",
         log_level="info",
+        **tls,  # type: ignore[arg-type]
     )

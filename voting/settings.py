@@ -69,11 +69,37 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./var")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    #: The service is reached over HTTPS (TLS at a proxy or in uvicorn): send HSTS and mark
+    #: cookies Secure on every answer, whatever scheme the proxy forwarded.
+    tls: bool = False
+    #: Certificate and key for uvicorn to serve HTTPS itself (both, or neither).
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
+    #: Proxies whose X-Forwarded-For / -Proto headers uvicorn trusts ("127.0.0.1,10.0.0.2").
+    #: Unset: none, so a client cannot choose its own address for the rate limit.
+    trusted_proxies: str | None = None
+    #: Largest request body accepted; larger ones get 413.
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    #: Largest multipart upload (roster and candidate files; the import checks its own 2 MiB).
+    max_upload_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    #: Refused card attempts one device may make per minute before it must wait (per process).
+    card_attempts_per_minute: int = Field(default=10, ge=1)
     #: Projectors re-read at least this often even when no change was announced (seconds).
     live_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
     #: Mark login and device cookies Secure: set it when the service is reached over TLS
     #: (directly or through a TLS-terminating proxy), so browsers never send them in clear.
     cookie_secure: bool = False
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Settings:
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            raise ValueError("VOTING_TLS_CERTFILE and VOTING_TLS_KEYFILE go together")
+        return self
+
+    @property
+    def serves_tls(self) -> bool:
+        """HTTPS is what clients use: behind a TLS proxy, or uvicorn holds the certificate."""
+        return self.tls or self.cookie_secure or self.tls_certfile is not None
 
     @model_validator(mode="after")
     def _fail_closed(self) -> Settings:

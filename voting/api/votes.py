@@ -18,7 +18,7 @@ from voting.api.deps import DbSession
 from voting.ballot_box import BallotBox, Receipt
 from voting.box_models import BoardEntryRow, BoardHead, VoteElection, VoteOutcome
 from voting.cards import card_counts
-from voting.errors import NotFound, NotReady
+from voting.errors import BallotRejected, NotFound, NotReady
 from voting.lifecycle import VoteState
 from voting.models import Attendance, CongressSession, Vote
 from voting.record_export import record_files_of
@@ -78,16 +78,14 @@ def election(session_id: int, slug: str, db: DbSession) -> dict[str, Any]:
 
 @router.post("/ballots", status_code=201, response_model=ReceiptOut,
              summary="Cast an encrypted ballot with a one-time card")
-def cast(session_id: int, slug: str, body: Annotated[CastRequest, Body()], db: DbSession,
+def cast(session_id: int, slug: str, body: Annotated[CastRequest, Body()],
          box: Annotated[BallotBox, Depends(ballot_box)]) -> ReceiptOut:
-    vote = _vote(db, session_id, slug)
+    # No DbSession here: the box takes its own connections, one at a time. Holding one from
+    # the request while the box waited for another deadlocked the pool under load.
     selections = body.ballot.get("selections")
     if isinstance(selections, list) and len(selections) > _MAX_BALLOT_SELECTIONS:
-        from voting.errors import BallotRejected
-
         raise BallotRejected("malformed")
-    assert vote.id is not None
-    receipt: Receipt = box.cast(vote.id, body.card, body.ballot)
+    receipt: Receipt = box.cast_in(session_id, slug, body.card, body.ballot)
     return ReceiptOut(**receipt.to_json())
 
 
