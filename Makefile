@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck pytest bench browser-deps clean
+.PHONY: demo test lint typecheck pytest bench bench-load browser-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: lint typecheck pytest
 bench: $(STAMP) browser-deps
 	$(PY) -m tally.bench
 	$(PY) -m kiosk_ui.bench_browser
+
+# 3,000 tablets casting against `voting serve` on SQLite and PostgreSQL (docs/performance.md).
+bench-load: $(STAMP)
+	$(PY) -m voting.bench_load
 
 clean:
 	rm -rf $(VENV) var out test-output

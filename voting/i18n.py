@@ -3,8 +3,10 @@
 Catalogues are flat JSON files in ``voting/locales/`` (``"home.title": "…"``), one per
 language, with the same keys (a test checks it). Placeholders use ``str.format`` syntax.
 
-A request's language is chosen, first match wins, from the ``?lang=`` query parameter, the
-``lang`` cookie, then ``Accept-Language``; otherwise zh-CN.
+A request's language is chosen, first match wins, from the ``?lang=`` query parameter, then
+the ``lang`` cookie that remembers it; otherwise zh-CN. The browser's ``Accept-Language`` is
+deliberately not consulted: the hall's tablets, projector and consoles speak Chinese unless
+someone picks English, whatever locale a device happens to be set up with.
 """
 
 from __future__ import annotations
@@ -122,12 +124,8 @@ def negotiate(
 
 
 def request_lang(request: Request) -> str:
-    """The language negotiated for ``request``."""
-    return negotiate(
-        request.query_params.get("lang"),
-        request.cookies.get(LANG_COOKIE),
-        request.headers.get("accept-language"),
-    )
+    """The language of ``request``: an explicit choice, else zh-CN (module docstring)."""
+    return negotiate(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
 
 
 @jinja2.pass_context

@@ -66,7 +66,7 @@ def test_lookup_before_and_after_certification(client: TestClient,
     driver.close("motion-1")
     driver.decrypt("motion-1")
     driver.certify("motion-1")
-    certified = client.get(page, params={"code": codes[0]}, headers={"accept-language": "en"})
+    certified = client.get(page, params={"code": codes[0], "lang": "en"})
     assert "Found: your ballot is entry 1 of the 2 on the board" in certified.text
     assert "Session certification key" in certified.text
     assert "tally verify motion-1" in certified.text
