@@ -80,7 +80,7 @@ def verify_record(
     spec, cards = _step("vote", lambda: _vote(docs["vote.json"]))
     keys = _step("keys", lambda: RecordKeys.from_json(docs["keys.json"]))
     manifest = _step("manifest", lambda: Manifest.from_json(docs["manifest.json"]))
-    if manifest != spec.manifest() or manifest.to_json() != docs["manifest.json"]:
+    if manifest != spec.manifest() or not _same(manifest.to_json(), docs["manifest.json"]):
         raise RecordError("manifest", "does not match the vote's definition")
 
     ceremony = _step("ceremony", lambda: _ceremony(docs["ceremony.json"], keys))
@@ -101,13 +101,13 @@ def verify_record(
 
     tally_doc = docs["tally.json"]
     expected_tally = {"ballots": len(board), "aggregate": [c.to_json() for c in total]}
-    if tally_doc != expected_tally:
+    if not _same(tally_doc, expected_tally):
         raise RecordError("tally", "does not equal the homomorphic sum of the board")
 
     counts, signers = _step("decryption", lambda: _decryption(docs["decryption.json"], ctx,
                                                                ceremony, keys, total, len(board)))
     result = compute_result(spec, cards.issued, len(board), counts)
-    if docs["result.json"] != result:
+    if not _same(docs["result.json"], result):
         raise RecordError("result", "does not follow from the counts under the counting rules")
 
     payload = certificate_payload(files, spec, cards, result, ctx.election_hash, board)
@@ -115,6 +115,12 @@ def verify_record(
                          lambda: _certificate(docs[CERTIFICATE], payload, keys, signers))
     return VerifiedRecord(spec.vote_id, len(board), counts, ctx.election_hash.hex(), head.hex(),
                           fingerprints)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values of equal JSON types: ``0`` is not ``0.0`` and ``1`` is not ``true`` here,
+    though Python's ``==`` would say they are; every value of the record must be as written."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
 def _step(step: str, action: Callable[[], Any]) -> Any:
@@ -140,7 +146,7 @@ def _vote(doc: Any) -> tuple[VoteSpec, CardCounts]:
     if set(doc) != {"format", "session", "vote", "cards"}:
         raise RecordError("vote", "unexpected or missing fields")
     spec = VoteSpec.from_json({"session": doc["session"], "vote": doc["vote"]})
-    if spec.to_json() != {"session": doc["session"], "vote": doc["vote"]}:
+    if not _same(spec.to_json(), {"session": doc["session"], "vote": doc["vote"]}):
         raise RecordError("vote", "does not round-trip")
     return spec, CardCounts.from_json(doc["cards"])
 
@@ -150,7 +156,7 @@ def _ceremony(doc: Any, keys: RecordKeys) -> CeremonyResult:
         raise RecordError("ceremony", "expected ceremony and messages")
     ceremony = CeremonyResult.from_json(doc["ceremony"])
     verify_ceremony(ceremony)
-    if ceremony.to_json() != doc["ceremony"]:
+    if not _same(ceremony.to_json(), doc["ceremony"]):
         raise RecordError("ceremony", "does not round-trip")
     if set(keys.scrutineers) != set(range(1, ceremony.params.n + 1)):
         raise RecordError("keys", "scrutineer keys do not match the ceremony's n")
@@ -160,7 +166,7 @@ def _ceremony(doc: Any, keys: RecordKeys) -> CeremonyResult:
         raise RecordError("ceremony", "one signed message per scrutineer is required")
     for raw, body in zip(messages, expected, strict=True):
         signed = SignedMessage.from_json(raw)
-        if signed.body != body or signed.signer != body["index"]:
+        if not _same(signed.body, body) or signed.signer != body["index"]:
             raise RecordError("ceremony", f"signed message of {signed.signer} differs")
         try:
             verify_message("commitment", signed, keys.scrutineers[signed.signer][1])
@@ -179,7 +185,7 @@ def _check_election(doc: Any, manifest: Manifest, ceremony: CeremonyResult,
         "public_key": ceremony.public_key.hex(),
         "election_hash": ctx.election_hash.hex(),
     }
-    if doc != expected:
+    if not _same(doc, expected):
         differing = sorted(k for k in set(expected) | set(doc if isinstance(doc, dict) else {})
                            if not isinstance(doc, dict) or doc.get(k) != expected.get(k))
         raise RecordError("election", f"election.json does not match the recomputed values "
@@ -245,7 +251,7 @@ def _verify_in(ctx: ElectionContext, start_seq: int,
     for offset, raw in enumerate(raw_ballots):
         try:
             ballot = EncryptedBallot.from_json(raw)
-            if ballot.to_json() != raw:
+            if not _same(ballot.to_json(), raw):
                 raise BoardError(start_seq + offset, "ballot is not in canonical form")
             verify_ballot(ctx, ballot)
         except TallyError as exc:
@@ -303,7 +309,7 @@ def _decryption(doc: Any, ctx: ElectionContext, ceremony: CeremonyResult, keys: 
     for raw in doc["shares"]:
         signed = SignedMessage.from_json(raw)
         share = DecryptionShare.from_json(signed.body)
-        if share.to_json() != signed.body or share.scrutineer != signed.signer:
+        if not _same(share.to_json(), signed.body) or share.scrutineer != signed.signer:
             raise RecordError("decryption", f"share of scrutineer {signed.signer} is malformed")
         if signed.signer not in keys.scrutineers:
             raise RecordError("decryption", f"unknown scrutineer {signed.signer}")
@@ -315,7 +321,7 @@ def _decryption(doc: Any, ctx: ElectionContext, ceremony: CeremonyResult, keys: 
     if len(shares) < ceremony.params.k:
         raise RecordError("decryption", f"{len(shares)} shares, {ceremony.params.k} needed")
     counts = combine_decryption(ctx, ceremony, total, shares, ballots)
-    if doc["counts"] != list(counts):
+    if not _same(doc["counts"], list(counts)):
         raise RecordError("decryption", "counts do not match the decrypted tally")
     return tuple(counts), [s.scrutineer for s in shares]
 
@@ -323,9 +329,9 @@ def _decryption(doc: Any, ctx: ElectionContext, ceremony: CeremonyResult, keys: 
 def _certificate(doc: Any, payload: dict[str, Any], keys: RecordKeys,
                  scrutineers: list[int]) -> tuple[str, ...]:
     cert = Certificate.from_json(doc)
-    if cert.to_json() != doc:
+    if not _same(cert.to_json(), doc):
         raise RecordError("certificate", "does not round-trip")
-    if cert.payload != payload:
+    if not _same(cert.payload, payload):
         differing = sorted(k for k in payload if cert.payload.get(k) != payload[k])
         signed_files = cert.payload.get("files")
         if "files" in differing and isinstance(signed_files, dict):

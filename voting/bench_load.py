@@ -78,7 +78,7 @@ Encrypted = tuple[str, list[dict[str, Any]]]  # election hash, ballots under it
 
 def run_load(kind: str, database_url: str, cached: Encrypted | None, count: int, *,
              workers: int, concurrency: int, workdir: Path, processes: int = 1,
-             ) -> tuple[dict[str, Any], Encrypted]:
+             window: float = 0.0) -> tuple[dict[str, Any], Encrypted]:
     """One database's run; returns its figures and the ballots (for the next database).
 
     ``processes`` > 1: that many separate `voting serve` processes (of ``workers`` each),
@@ -102,7 +102,7 @@ def run_load(kind: str, database_url: str, cached: Encrypted | None, count: int,
                 server.start()
             started = time.perf_counter()
             outcomes = cast_all([s.base_url for s in servers], vote.cast_path, bodies,
-                                concurrency=concurrency)
+                                concurrency=concurrency, window=window)
             wall = time.perf_counter() - started
         finally:
             for server in servers:
@@ -112,8 +112,10 @@ def run_load(kind: str, database_url: str, cached: Encrypted | None, count: int,
     finally:
         engine.dispose()
     label = kind if processes == 1 else f"{kind}/{processes}proc"
-    return _figures(label, workers * processes, concurrency, outcomes, board.entries, board.spent,
-                    len(board.missing), wall, setup_s, encrypt_s), cached
+    figures = _figures(label, workers * processes, concurrency, outcomes, board.entries,
+                       board.spent, len(board.missing), wall, setup_s, encrypt_s)
+    figures["window_s"] = window
+    return figures, cached
 
 
 def _figures(kind: str, workers: int, concurrency: int, outcomes: Sequence[CastOutcome],
@@ -160,6 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--ballots", type=int, default=3000, help="deputies, cards and ballots")
     parser.add_argument("--concurrency", type=int, default=50, help="casts in flight")
+    parser.add_argument("--window", type=float, default=0.0,
+                        help="spread the casts' arrivals evenly over this many seconds (an "
+                             "open loop: deputies casting through the minute); 0 = send as "
+                             "fast as --concurrency allows")
     parser.add_argument("--db", default="sqlite,postgresql",
                         help="comma-separated: sqlite, postgresql")
     parser.add_argument("--pg-workers", type=int, default=2, help="server workers on PostgreSQL")
@@ -183,14 +189,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"{args.concurrency} in flight on {workers} worker(s)…", file=sys.stderr)
             with scratch_database(kind, Path(tmp), args.postgres_url) as url:
                 row, cached = run_load(kind, url, cached, args.ballots, workers=workers,
-                                        concurrency=args.concurrency, workdir=Path(tmp))
+                                        concurrency=args.concurrency, workdir=Path(tmp),
+                                        window=args.window)
             rows.append(row)
         if args.balanced and "postgresql" in args.db:
             print(f"[postgresql] {args.pg_workers} balanced processes…", file=sys.stderr)
             with scratch_database("postgresql", Path(tmp), args.postgres_url) as url:
                 row, cached = run_load("postgresql", url, cached, args.ballots, workers=1,
                                        concurrency=args.concurrency, workdir=Path(tmp),
-                                       processes=args.pg_workers)
+                                       processes=args.pg_workers, window=args.window)
             rows.append(row)
     print(_table(rows))
     for row in rows:

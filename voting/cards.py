@@ -19,7 +19,14 @@ from voting.errors import CardRejected
 from voting.lifecycle import VoteState, require_state
 from voting.models import Vote
 
-__all__ = ["card_counts", "card_secret", "issue_card", "make_cards", "void_unissued"]
+__all__ = [
+    "card_counts",
+    "card_secret",
+    "issue_card",
+    "make_cards",
+    "rewrite_card_rows",
+    "void_unissued",
+]
 
 
 def make_cards(
@@ -56,25 +63,28 @@ def issue_card(db: Session, vote: Vote, card_input: str | bytes, actor: str) -> 
 
 
 def void_unissued(db: Session, vote: Vote) -> int:
-    """At close: every card never handed out becomes void. Returns how many.
-
-    Every other card row of the vote is rewritten in the same transaction, so that (after
-    vacuum) no card row still carries the transaction id of the cast that spent it: on
-    PostgreSQL that id would otherwise link a card to its board entry.
-    """
+    """At close: every card never handed out becomes void. Returns how many."""
     result = db.execute(
         update(BallotCard)
         .where(col(BallotCard.vote_id) == vote.id)
         .where(col(BallotCard.state) == CardState.PRINTED)
         .values(state=CardState.VOID)
     )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def rewrite_card_rows(db: Session, vote: Vote) -> None:
+    """After close: rewrite every handed-out card row of the vote, so that (after vacuum) no
+    card row still carries the transaction id of the cast that spent it — on PostgreSQL that
+    id (``xmin``) would otherwise link a card to its board entry. Run in a transaction of its
+    own after the close commits: inside the close it could deadlock with a cast that has
+    spent its card and waits for the board head."""
     db.execute(
         update(BallotCard)
         .where(col(BallotCard.vote_id) == vote.id)
         .where(col(BallotCard.state) != CardState.VOID)
         .values(state=BallotCard.state)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def card_counts(db: Session, vote: Vote) -> CardCounts:

@@ -187,7 +187,7 @@ class CastOutcome:
 
 async def _cast_all(base_urls: Sequence[str], path: str, bodies: Sequence[bytes],
                     concurrency: int, timeout: float, indices: Sequence[int],
-                    local_address: str | None) -> list[CastOutcome]:
+                    local_address: str | None, window: float) -> list[CastOutcome]:
     # No keep-alive: each tablet casts once, on its own connection. Kept-alive connections
     # would pin the whole run to whichever server worker accepted them first.
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=0)
@@ -195,11 +195,20 @@ async def _cast_all(base_urls: Sequence[str], path: str, bodies: Sequence[bytes]
     headers = {"content-type": "application/json"}
 
     transport = httpx.AsyncHTTPTransport(limits=limits, local_address=local_address)
+    interval = window / max(1, len(indices))
     async with httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(timeout)) as client:
+        t0 = time.perf_counter()
+
         async def one(number: int, index: int) -> CastOutcome:
             url = base_urls[number % len(base_urls)] + path  # round robin, like a proxy
+            if window:
+                # Deputies arrive spread over the window; a cast's latency runs from its
+                # arrival, so time spent waiting for a free connection counts too.
+                arrival = t0 + number * interval
+                await asyncio.sleep(max(0.0, arrival - time.perf_counter()))
+            arrived = time.perf_counter()
             async with gate:
-                started = time.perf_counter()
+                started = arrived
                 try:
                     answer = await client.post(url, content=bodies[index], headers=headers)
                 except httpx.HTTPError:
@@ -217,8 +226,12 @@ async def _cast_all(base_urls: Sequence[str], path: str, bodies: Sequence[bytes]
 
 def cast_all(base_url: str | Sequence[str], path: str, bodies: Sequence[bytes], *,
              concurrency: int = 50, timeout: float = 30.0, indices: Sequence[int] | None = None,
-             local_address: str | None = None) -> list[CastOutcome]:
+             local_address: str | None = None, window: float = 0.0) -> list[CastOutcome]:
     """POST every body (or those at ``indices``) to ``path``, at most ``concurrency`` at once.
+
+    ``window`` > 0 spreads the casts' start times evenly over that many seconds (deputies
+    arriving through the minute: an open-loop load); 0 sends them as fast as the
+    ``concurrency`` gate allows (a closed loop that keeps the server saturated).
 
     Several base URLs share the casts round robin (servers behind a balancing proxy).
     ``local_address`` (e.g. "127.0.0.2") makes the casts come from another device.
@@ -226,7 +239,7 @@ def cast_all(base_url: str | Sequence[str], path: str, bodies: Sequence[bytes], 
     chosen = list(range(len(bodies))) if indices is None else list(indices)
     urls = [base_url] if isinstance(base_url, str) else list(base_url)
     return asyncio.run(_cast_all(urls, path, bodies, concurrency, timeout, chosen,
-                                 local_address))
+                                 local_address, window))
 
 
 def latency_ms(outcomes: Sequence[CastOutcome], quantile: float) -> float:

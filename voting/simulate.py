@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from keys.scrutineer import ScrutineerDevice
+from tally.errors import TallyError
 from tally.rng import seeded_rng
 from tally.vote_spec import KINDS, THRESHOLD_RULES, SpecError, VoteSpec
 from voting import cards as card_service
@@ -93,6 +94,11 @@ def parse_scenario(doc: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         _int(vote, "cards_issued", where)
         if "replays" in vote:
             _int(vote, "replays", where)
+        for key in ("select_min", "select_max"):
+            if vote.get(key) is not None:
+                _int(vote, key, where)
+        _require(vote.get("title") is None or isinstance(vote["title"], str),
+                 f"{where}.title must be a string")
         ballots = vote.get("ballots", [])
         _require(isinstance(ballots, list), f"{where}.ballots must be a list")
         field = _MARK_FIELD[vote["kind"]]
@@ -102,8 +108,8 @@ def parse_scenario(doc: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             _int(entry, "count", b_where)
             _require(field in entry, f"{b_where}.{field} is required for a {vote['kind']} vote")
         try:
-            _spec_for(session, vote, present)
-        except SpecError as exc:
+            _spec_for(session, vote, present).manifest()
+        except (TallyError, TypeError, ValueError) as exc:  # SpecError, InvalidManifest, …
             raise ScenarioError(f"{where}: {exc}") from exc
     return session, votes
 
@@ -298,8 +304,9 @@ def _run(args: argparse.Namespace) -> int:
     try:
         doc = json.loads(Path(args.scenario).read_text(encoding="utf-8"))
         result = run_scenario(doc, Path(args.out), args.database_url)
-    except (OSError, json.JSONDecodeError, ScenarioError) as exc:
-        print(f"voting simulate: {exc}", file=sys.stderr)
+    except (OSError, ValueError) as exc:  # JSON and UTF-8 errors, ScenarioError
+        message = " ".join(str(exc).split())  # one line, whatever the error held
+        print(f"voting simulate: {message}", file=sys.stderr)
         return 2
     json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")

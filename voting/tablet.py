@@ -33,7 +33,8 @@ def choices_for(spec: VoteSpec, mark: object) -> tuple[tuple[int, ...], bool]:
     """The 0/1 vector of a scenario ballot entry's mark, and whether it keeps the limits.
 
     ``mark`` is a selection's list of option indices, a rating's list of scale indices (or
-    None), or a motion's "yes" / "no" / "abstain" (or None for a blank ballot).
+    None), or a motion's "yes" / "no" / "abstain"; anything else breaks the limits (a
+    scenario's motion ballot always carries one of the three).
     """
     if spec.kind == "selection":
         assert spec.options is not None and spec.select_min is not None
@@ -62,8 +63,6 @@ def choices_for(spec: VoteSpec, mark: object) -> tuple[tuple[int, ...], bool]:
             else:
                 valid = False
         return tuple(marks), valid
-    if mark is None:
-        return (0, 0, 0), True
     if mark in MOTION_CHOICES:
         return tuple(1 if c == mark else 0 for c in MOTION_CHOICES), True
     return (0, 0, 0), False

@@ -36,7 +36,7 @@ from voting.box_models import (
     VoteElection,
     VoteOutcome,
 )
-from voting.cards import card_counts, void_unissued
+from voting.cards import card_counts, rewrite_card_rows, void_unissued
 from voting.ceremony import ceremony_result
 from voting.db import session_scope
 from voting.errors import MessageRejected, NotFound, NotReady
@@ -122,7 +122,9 @@ def close_vote(engine: Engine, vote_pk: int, actor: str) -> CardCounts:
         db.add(election)
         db.add(VoteOutcome(vote_id=vote_pk, cards=cards.to_json(), aggregate=head.aggregate))
         audit.record(db, actor, "vote.tally_fixed", f"vote:{vote_pk}", cards.to_json())
-        return cards
+    with session_scope(engine) as db:
+        rewrite_card_rows(db, _vote(db, vote_pk))
+    return cards
 
 
 def election_context(db: Session, vote: Vote) -> ElectionContext:

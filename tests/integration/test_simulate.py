@@ -150,6 +150,11 @@ def test_contract_example_end_to_end(db_url: str, tmp_path: Path) -> None:
         ({"session": None}, "session must be an object"),
         ({"votes": [{"id": "x", "kind": "referendum", "cards_issued": 1}]}, "kind"),
         ({"votes": [{"id": "../x", "kind": "motion", "cards_issued": 1}]}, "id"),
+        ({"votes": [{"id": "x", "kind": "selection", "options": ["a", "b"], "select_max": "1",
+                     "cards_issued": 1}]}, "select_max"),
+        ({"votes": [{"id": "x", "kind": "selection", "options": ["a", "a"], "select_max": 1,
+                     "cards_issued": 1}]}, "distinct"),
+        ({"votes": [{"id": "x", "kind": "motion", "title": 5, "cards_issued": 1}]}, "title"),
     ],
 )
 def test_malformed_scenario_is_refused(patch: dict[str, Any], message: str,
@@ -175,3 +180,17 @@ def test_cli_contract(tmp_path: Path) -> None:
                           str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT,
                          check=False)
     assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_verify_is_type_exact(tmp_path: Path) -> None:
+    """``0`` and ``0.0`` are equal to Python and to canonical JSON, not to the record."""
+    scenario = small_scenario()
+    scenario["votes"] = scenario["votes"][2:]
+    record = Path(run_scenario(scenario, tmp_path / "out")["votes"][0]["record"])
+    assert tally_verify(str(record)).returncode == 0
+    certificate = record / "certificate.json"
+    text = certificate.read_text(encoding="utf-8")
+    assert '"void": 0' in text
+    certificate.write_text(text.replace('"void": 0', '"void": 0.0', 1), encoding="utf-8")
+    done = tally_verify(str(record))
+    assert done.returncode != 0 and "certificate" in done.stderr
