@@ -39,9 +39,10 @@ bench: $(STAMP) browser-deps
 	$(PY) -m tally.bench
 	$(PY) -m kiosk_ui.bench_browser
 
-# 3,000 tablets casting against `voting serve` on SQLite and PostgreSQL (docs/performance.md).
+# 3,000 tablets casting against `voting serve` on SQLite and PostgreSQL, arriving through the
+# minute (docs/performance.md; `python -m voting.bench_load --help` for the stress variant).
 bench-load: $(STAMP)
-	$(PY) -m voting.bench_load
+	$(PY) -m voting.bench_load --window 55 --concurrency 200
 
 clean:
 	rm -rf $(VENV) var out test-output
