@@ -100,13 +100,15 @@ def _make_sqlite_engine(url: URL, *, echo: bool) -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine, *, immediate: bool = False) -> Iterator[Session]:
+def session_scope(engine: Engine, *, immediate: bool = True) -> Iterator[Session]:
     """One unit of work: commits once when the block ends, rolls back if it raises.
 
-    ``immediate=True`` is for read-then-write transactions that must not interleave
-    (spend a card, store the ballot): on SQLite it takes the write lock at BEGIN, so a
-    concurrent writer waits on the busy timeout instead of failing on lock upgrade.
-    PostgreSQL ignores it; there constraints and row locks do that job.
+    Units of work read, then write. On SQLite (WAL) a deferred transaction that read an older
+    snapshot cannot upgrade to a writer once another writer has committed: it fails at once
+    with "database is locked", without waiting. So by default (``immediate=True``) SQLite
+    takes the write lock at BEGIN and a concurrent writer waits on the busy timeout instead.
+    ``immediate=False`` is for a unit that only reads. PostgreSQL ignores the flag; there
+    constraints and row locks do that job.
     """
     bind = engine.execution_options(**{BEGIN_IMMEDIATE: True}) if immediate else engine
     session = Session(bind, expire_on_commit=False)
