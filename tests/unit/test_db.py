@@ -70,7 +70,8 @@ def test_session_scope_commits_once_at_the_end(db_engine: Engine) -> None:
     with session_scope(db_engine) as db:
         db.add(_session("a"))
         db.flush()
-        with session_scope(db_engine) as other:  # not visible before the commit
+        # A reader's unit of work (immediate=False) sees nothing before the commit.
+        with session_scope(db_engine, immediate=False) as other:
             assert other.exec(select(func.count()).select_from(CongressSession)).one() == 0
     with session_scope(db_engine) as db:
         assert db.exec(select(func.count()).select_from(CongressSession)).one() == 1
