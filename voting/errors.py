@@ -15,7 +15,14 @@ an ``http_status`` and a message in zh-CN and in English::
      │    └── MessageRejected        (422  "scrutineer.message_rejected")
      ├── CardRejected                (403  "card.rejected")
      ├── TooManyCardAttempts         (429  "card.too_many_attempts")
-     └── RequestTooLarge             (413  "request.too_large")
+     ├── RequestTooLarge             (413  "request.too_large")
+     ├── AuthRequired                (401  "auth.required")
+     │    └── OperatorRequired       (401  "auth.operator_required")
+     ├── ScrutineerSignatureRejected (401  "auth.scrutineer_signature")
+     ├── WrongRole                   (403  "auth.wrong_role")
+     ├── CsrfRejected                (403  "auth.csrf")
+     ├── DeviceCodeRejected          (403  "auth.device_code")
+     └── DemoOnly                    (403  "demo.only")
 
 Codes are part of the API: clients and tests match on them, never on messages.
 
@@ -47,9 +54,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from voting.i18n import request_lang
 
 __all__ = [
+    "AuthRequired",
     "BallotRejected",
     "CardRejected",
     "Conflict",
+    "CsrfRejected",
+    "DemoOnly",
+    "DeviceCodeRejected",
     "DomainError",
     "ImportRejected",
     "InvalidInput",
@@ -57,10 +68,13 @@ __all__ = [
     "MessageRejected",
     "NotFound",
     "NotReady",
+    "OperatorRequired",
     "RequestTooLarge",
     "RowError",
+    "ScrutineerSignatureRejected",
     "TooManyCardAttempts",
     "VoteNotOpen",
+    "WrongRole",
     "error_body",
     "install_error_handlers",
 ]
@@ -266,6 +280,95 @@ class RequestTooLarge(DomainError):
 
     def __init__(self, limit: int) -> None:
         super().__init__(limit=limit)
+
+
+# --- who may do what (voting/api/auth.py, login.py, demo_ops.py) ---------------------
+
+_ROLE_ZH = {"operator": "秘书处操作员", "presidium": "主席团", "scrutineer": "监票人",
+            "kiosk": "投票终端", "public": "公众"}
+
+
+class AuthRequired(DomainError):
+    """No credentials for a route that needs a role."""
+
+    code = "auth.required"
+    http_status = 401
+    message_zh = "需要登录（{role_zh}）"
+    message_en = "Authentication required ({role})"
+
+    def __init__(self, role: str) -> None:
+        super().__init__(role=role, role_zh=_ROLE_ZH.get(role, role))
+
+
+class OperatorRequired(AuthRequired):
+    """The operator API needs an operator's login (or the operator bearer token)."""
+
+    code = "auth.operator_required"
+    message_zh = "需要秘书处操作员身份"
+    message_en = "Operator authentication required"
+
+    def __init__(self) -> None:
+        super().__init__("operator")
+
+
+class WrongRole(DomainError):
+    """Credentials of a role this route does not admit."""
+
+    code = "auth.wrong_role"
+    http_status = 403
+    message_zh = "当前身份（{have_zh}）无权进行此操作"
+    message_en = "Your role ({have}) may not do this"
+
+    def __init__(self, have: str) -> None:
+        super().__init__(have=have, have_zh=_ROLE_ZH.get(have, have))
+
+
+class CsrfRejected(DomainError):
+    """A cookie-authenticated change without the page's CSRF token."""
+
+    code = "auth.csrf"
+    http_status = 403
+    message_zh = "请求缺少有效的安全令牌，请刷新页面后重试"
+    message_en = "Missing or wrong CSRF token; reload the page and try again"
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+class ScrutineerSignatureRejected(DomainError):
+    """A scrutineer request whose signature is unknown, stale or wrong."""
+
+    code = "auth.scrutineer_signature"
+    http_status = 401
+    message_zh = "监票人请求签名无效：{reason}"
+    message_en = "Scrutineer request signature rejected: {reason}"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason=reason)
+
+
+class DeviceCodeRejected(DomainError):
+    """A device enrollment code that is unknown or revoked."""
+
+    code = "auth.device_code"
+    http_status = 403
+    message_zh = "设备登记码无效或已撤销"
+    message_en = "The enrollment code is not valid or was revoked"
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+class DemoOnly(DomainError):
+    """A demo-only helper called outside demo mode."""
+
+    code = "demo.only"
+    http_status = 403
+    message_zh = "仅演示模式可用：正式会议中由监票人在各自设备上操作"
+    message_en = "Demo mode only: in a real session each scrutineer acts on their own device"
+
+    def __init__(self) -> None:
+        super().__init__()
 
 
 # --- HTTP mapping ------------------------------------------------------------------------

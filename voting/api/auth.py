@@ -41,7 +41,13 @@ from voting import accounts
 from voting.accounts import Principal
 from voting.api.deps import get_engine
 from voting.box_models import ScrutineerKey
-from voting.errors import DomainError
+from voting.errors import (
+    AuthRequired,
+    CsrfRejected,
+    OperatorRequired,
+    ScrutineerSignatureRejected,
+    WrongRole,
+)
 from voting.settings import Settings
 
 __all__ = [
@@ -49,17 +55,12 @@ __all__ = [
     "DEVICE_COOKIE",
     "LOGIN_COOKIE",
     "ROLES",
-    "AuthRequired",
-    "CsrfRejected",
     "Kiosk",
     "MessageSender",
     "Operator",
-    "OperatorRequired",
     "Presidium",
     "Scrutineer",
     "ScrutineerOrOperator",
-    "ScrutineerSignatureRejected",
-    "WrongRole",
     "current_principal",
     "operator_token",
     "require_kiosk",
@@ -75,69 +76,6 @@ LOGIN_COOKIE = "rv_login"
 DEVICE_COOKIE = "rv_device"
 CSRF_HEADER = "x-csrf-token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-_ROLE_ZH = {"operator": "秘书处操作员", "presidium": "主席团", "scrutineer": "监票人",
-            "kiosk": "投票终端", "public": "公众"}
-
-
-class AuthRequired(DomainError):
-    """No credentials for a route that needs a role."""
-
-    code = "auth.required"
-    http_status = 401
-    message_zh = "需要登录（{role_zh}）"
-    message_en = "Authentication required ({role})"
-
-    def __init__(self, role: str) -> None:
-        super().__init__(role=role, role_zh=_ROLE_ZH.get(role, role))
-
-
-class OperatorRequired(AuthRequired):
-    """The operator API needs an operator's login (or the operator bearer token)."""
-
-    code = "auth.operator_required"
-    message_zh = "需要秘书处操作员身份"
-    message_en = "Operator authentication required"
-
-    def __init__(self) -> None:
-        super().__init__("operator")
-
-
-class WrongRole(DomainError):
-    """Credentials of a role this route does not admit."""
-
-    code = "auth.wrong_role"
-    http_status = 403
-    message_zh = "当前身份（{have_zh}）无权进行此操作"
-    message_en = "Your role ({have}) may not do this"
-
-    def __init__(self, have: str) -> None:
-        super().__init__(have=have, have_zh=_ROLE_ZH.get(have, have))
-
-
-class CsrfRejected(DomainError):
-    """A cookie-authenticated change without the page's CSRF token."""
-
-    code = "auth.csrf"
-    http_status = 403
-    message_zh = "请求缺少有效的安全令牌，请刷新页面后重试"
-    message_en = "Missing or wrong CSRF token; reload the page and try again"
-
-    def __init__(self) -> None:
-        super().__init__()
-
-
-class ScrutineerSignatureRejected(DomainError):
-    """A scrutineer request whose signature is unknown, stale or wrong."""
-
-    code = "auth.scrutineer_signature"
-    http_status = 401
-    message_zh = "监票人请求签名无效：{reason}"
-    message_en = "Scrutineer request signature rejected: {reason}"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason=reason)
-
 
 def operator_token(settings: Settings) -> str:
     """The bearer token of the operator API for scripts (derived from the secret key)."""

@@ -13,22 +13,12 @@ from fastapi import APIRouter, Request
 from voting.api.auth import Operator
 from voting.api.deps import EngineDep
 from voting.demo_scrutineers import demo_ceremony, demo_decrypt, demo_sign
-from voting.errors import DomainError
+from voting.errors import DemoOnly
 from voting.settings import Settings
 
-__all__ = ["DemoOnly", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/api/sessions/{session_id}", tags=["demo"])
-
-
-class DemoOnly(DomainError):
-    code = "demo.only"
-    http_status = 403
-    message_zh = "仅演示模式可用：正式会议中由监票人在各自设备上操作"
-    message_en = "Demo mode only: in a real session each scrutineer acts on their own device"
-
-    def __init__(self) -> None:
-        super().__init__()
 
 
 def _demo_dir(request: Request) -> Path:

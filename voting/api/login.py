@@ -26,7 +26,7 @@ from voting.api.auth import (
 from voting.api.deps import DbSession, EngineDep
 from voting.api.web import render, safe_next, set_cookie
 from voting.db import session_scope
-from voting.errors import DomainError
+from voting.errors import DeviceCodeRejected
 from voting.settings import Settings
 
 __all__ = ["LOGIN_FORM_COOKIE", "router"]
@@ -38,16 +38,6 @@ _DEVICE_MAX_AGE = 7 * 24 * 3600
 
 class EnrollBody(BaseModel):
     code: str = Field(min_length=10, max_length=100)
-
-
-class DeviceCodeRejected(DomainError):
-    code = "auth.device_code"
-    http_status = 403
-    message_zh = "设备登记码无效或已撤销"
-    message_en = "The enrollment code is not valid or was revoked"
-
-    def __init__(self) -> None:
-        super().__init__()
 
 
 def _login_page(request: Request, *, error: str = "", status_code: int = 200,
