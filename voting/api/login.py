@@ -18,15 +18,13 @@ from voting.accounts import Principal
 from voting.api.auth import (
     DEVICE_COOKIE,
     LOGIN_COOKIE,
-    AuthRequired,
-    WrongRole,
     current_principal,
     require_roles,
 )
 from voting.api.deps import DbSession, EngineDep
 from voting.api.web import render, safe_next, set_cookie
 from voting.db import session_scope
-from voting.errors import DeviceCodeRejected
+from voting.errors import AuthRequired, DeviceCodeRejected, WrongRole
 from voting.settings import Settings
 
 __all__ = ["LOGIN_FORM_COOKIE", "router"]
