@@ -44,7 +44,7 @@ from voting.lifecycle import VoteState
 from voting.live import changed
 from voting.models import Vote
 
-__all__ = ["BallotBox", "Receipt", "add_to_aggregate"]
+__all__ = ["BallotBox", "Receipt"]
 
 _SPENT_TAG = b"rendavote/v1/spent\x00"
 
@@ -66,14 +66,6 @@ class Receipt:
 def _spent_tag(secret: bytes, b_hash: bytes) -> str:
     """Binds a spent card to its ballot for whoever holds the card secret, and nobody else."""
     return hashlib.sha256(_SPENT_TAG + secret + b_hash).hexdigest()
-
-
-def add_to_aggregate(aggregate: list[Any], ballot: EncryptedBallot) -> list[Any]:
-    """The running homomorphic sum, as stored in the board head, plus one ballot."""
-    return [
-        (Ciphertext.from_json(stored, allow_identity=True) + sel.ciphertext).to_json()
-        for sel, stored in zip(ballot.selections, aggregate, strict=True)
-    ]
 
 
 class BallotBox:
